@@ -1,0 +1,1 @@
+"""HTTP edge only: app factory, routers, dependencies, auth."""

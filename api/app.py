@@ -1,0 +1,51 @@
+"""The application factory: one engine, one knowledge base, one pipeline per process."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api import health, simulate
+from bot.pipeline import Pipeline
+from hotline.db import create_db_engine, migrate, session_scope
+from hotline.settings import Settings, get_settings
+from knowledge.base import KnowledgeBase
+from residents import service as resident_service
+
+log = logging.getLogger(__name__)
+
+
+def prepare(settings: Settings) -> tuple[KnowledgeBase, Pipeline]:
+    """Create or upgrade the database, seed what an empty one needs, build the index."""
+    engine = create_db_engine(settings.database_url)
+    migrate(engine)
+    with session_scope(engine) as session:
+        resident_service.default_community(session=session, settings=settings)
+    knowledge = KnowledgeBase(engine)
+    knowledge.refresh()
+    return knowledge, Pipeline(engine=engine, settings=settings, knowledge=knowledge)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        knowledge, pipeline = prepare(settings)
+        app.state.settings = settings
+        app.state.engine = pipeline.engine
+        app.state.knowledge = knowledge
+        app.state.pipeline = pipeline
+        recovered = pipeline.recover()
+        if recovered:
+            log.warning("answered %d messages left unanswered by a previous crash", recovered)
+        yield
+        pipeline.engine.dispose()
+
+    app = FastAPI(title="社区服务热线", version="0.1.0", lifespan=lifespan)
+    app.include_router(health.router)
+    app.include_router(simulate.router)
+    return app

@@ -1,0 +1,1 @@
+"""The conversation engine: knows nothing of HTTP or XML."""

@@ -1,0 +1,145 @@
+"""One text turn: interrupts, global commands, the active flow, numbered choices, intents.
+
+The order of precedence is the order of the steps in :func:`converse`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from bot import policy, texts
+from bot.flows import FLOWS, flow_for
+from bot.flows.handoff import human
+from bot.flows.status import status
+from bot.intents import MENU_INTENTS, Intent, detect
+from bot.messages import Reply
+from bot.parsing import clean
+from bot.runner import FlowRunner
+from bot.turn import Turn
+
+runner = FlowRunner(FLOWS)
+
+# Checks that run on every message before anything else, even mid-flow (emergency triage).
+Interrupt = Callable[[Turn, str], Reply | None]
+INTERRUPTS: list[Interrupt] = []
+
+Command = Callable[[Turn], Reply]
+COMMANDS: dict[str, Command] = {}
+
+
+def command(*words: str) -> Callable[[Command], Command]:
+    def register(func: Command) -> Command:
+        for word in words:
+            COMMANDS[word] = func
+        return func
+
+    return register
+
+
+@command("取消", "不要了", "不办了", "取消登记")
+def _cancel(turn: Turn) -> Reply:
+    if turn.state.flow is None:
+        return Reply(texts.nothing_to_cancel(), intent=Intent.CANCEL)
+    turn.state.clear_flow()
+    return Reply(texts.cancelled(), intent=Intent.CANCEL)
+
+
+@command("重新开始", "从头开始", "重来")
+def _restart(turn: Turn) -> Reply:
+    turn.state.clear_flow()
+    turn.state.context.clear()
+    return Reply(texts.restarted(), intent=None)
+
+
+@command("转人工", "人工", "人工服务", "找人工")
+def _human(turn: Turn) -> Reply:
+    turn.state.clear_flow()
+    return human(turn)
+
+
+@command("查询进度", "查进度", "进度", "查询")
+def _status(turn: Turn) -> Reply:
+    return status(turn)
+
+
+@command("帮助", "菜单", "help", "你好", "您好", "在吗")
+def _help(turn: Turn) -> Reply:
+    return Reply(texts.help_text(turn.office_phone), intent=None)
+
+
+@command("继续")
+def _resume(turn: Turn) -> Reply:
+    suspended = turn.state.context.pop("suspended", None)
+    if not suspended or suspended.get("flow") not in FLOWS:
+        return Reply(texts.nothing_to_resume(), intent=None)
+    turn.state.flow, turn.state.step, turn.state.slots = suspended["flow"], suspended["step"], suspended["slots"]
+    flow = FLOWS[suspended["flow"]]
+    return runner.step(turn, "") or runner.start(turn, flow)
+
+
+def converse(turn: Turn, text: str) -> Reply:
+    """Answer one text (typed, spoken or a menu key's meaning) from a resident."""
+    text = clean(text)
+    if not text:
+        return Reply(texts.help_text(turn.office_phone), intent=None)
+    for interrupt in INTERRUPTS:
+        reply = interrupt(turn, text)
+        if reply is not None:
+            return reply
+    handler = COMMANDS.get(text.lower())
+    if handler is not None:
+        return handler(turn)
+
+    prefix = ""
+    state = turn.state
+    if state.flow is not None:
+        if runner.is_expired(turn):
+            prefix = texts.flow_timed_out(FLOWS[state.flow].title) + "\n"
+            state.clear_flow()
+        else:
+            reply = runner.step(turn, text)
+            if reply is not None:
+                return reply
+
+    choices = state.context.pop("choices", None)
+    if choices and text.isdigit() and 1 <= int(text) <= len(choices):
+        return policy.choose(turn, choices[int(text) - 1])
+    if text.isdigit():
+        return start_menu_item(turn, text, prefix)
+    reply = start(turn, detect(text), text)
+    if prefix and reply.text:
+        reply.text = prefix + reply.text
+    return reply
+
+
+def start(turn: Turn, intent: str, text: str = "") -> Reply:
+    """Begin what the resident asked for."""
+    flow = flow_for(intent)
+    if flow is not None:
+        return runner.start(turn, flow)
+    if intent == Intent.STATUS:
+        return status(turn)
+    if intent == Intent.HUMAN:
+        return human(turn, text)
+    if intent == Intent.POLICY and text:
+        return policy.answer(turn, text)
+    if intent == Intent.POLICY:
+        return Reply("请直接说出您想了解的政策问题，如“老人打疫苗有绿色通道吗”。", intent=Intent.POLICY)
+    return Reply(texts.unknown(turn.office_phone), intent=Intent.UNKNOWN)
+
+
+def start_menu_item(turn: Turn, number: str, prefix: str = "") -> Reply:
+    item = next((item for item in texts.MENU_ITEMS if item[0] == number), None)
+    if item is None:
+        return Reply(prefix + texts.help_text(turn.office_phone), intent=None)
+    reply = start(turn, item[2])
+    reply.text = prefix + (reply.text or "")
+    return reply
+
+
+def start_menu_key(turn: Turn, key: str) -> Reply:
+    """A CLICK on the custom menu starts the same flow as the words would."""
+    intent = MENU_INTENTS.get(key)
+    if intent is None:
+        return Reply(texts.help_text(turn.office_phone), intent=None)
+    return start(turn, intent)

@@ -1,0 +1,66 @@
+"""A flow is one declarative class: its slots, a prompt for each, validators, entry intents, timeout.
+
+The engine (:mod:`bot.runner`) runs flows; a flow never runs the engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, ClassVar
+
+from bot.intents import Intent
+from bot.messages import Reply
+from bot.turn import Turn
+
+
+class Reask(Exception):
+    """A validator's answer to bad input: say what was wrong, with an example."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Slot:
+    name: str
+    label: str  # how the slot is named in a summary or an edit menu, e.g. 住址
+    prompt: str  # may use {placeholders} from Flow.prompt_vars
+    profile: str | None = None  # Resident field remembered across requests (with consent)
+    ask_if: Callable[[dict[str, Any]], bool] | None = None
+
+
+class Flow:
+    name: ClassVar[str]
+    title: ClassVar[str]  # e.g. 抗原领取
+    intents: ClassVar[tuple[Intent, ...]]
+    slots: ClassVar[tuple[Slot, ...]]
+    # Why personal data is needed; None when the flow collects none (PIPL separate consent).
+    consent_purpose: ClassVar[str | None] = None
+    timeout: ClassVar[timedelta] = timedelta(minutes=30)
+
+    def prompt_vars(self, turn: Turn, slots: dict[str, Any]) -> dict[str, Any]:
+        return {}
+
+    def prompt(self, slot: Slot, turn: Turn, slots: dict[str, Any]) -> str:
+        return slot.prompt.format(**self.prompt_vars(turn, slots))
+
+    def validate(self, slot: Slot, text: str, turn: Turn, slots: dict[str, Any]) -> Any:
+        validator = getattr(self, f"validate_{slot.name}", None)
+        if validator is None:
+            if not text.strip():
+                raise Reask(self.prompt(slot, turn, slots))
+            return text.strip()
+        return validator(text, turn, slots)
+
+    def display(self, slot: Slot, value: Any) -> str:
+        return str(value)
+
+    def summary(self, turn: Turn, slots: dict[str, Any]) -> str:
+        parts = [f"{slot.label}：{self.display(slot, slots[slot.name])}" for slot in self.slots if slot.name in slots]
+        return f"请确认{self.title}：\n" + "\n".join(parts)
+
+    def complete(self, turn: Turn, slots: dict[str, Any]) -> Reply:
+        raise NotImplementedError

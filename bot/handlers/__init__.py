@@ -1,0 +1,1 @@
+"""Handlers per inbound kind, registered by decorator on a router each."""

@@ -1,0 +1,31 @@
+"""Policy questions: answer, offer the closest questions, or log the question for staff."""
+
+from __future__ import annotations
+
+from bot import texts
+from bot.intents import Intent
+from bot.messages import Reply
+from bot.turn import Turn
+
+
+def answer(turn: Turn, text: str) -> Reply:
+    """Answer from the knowledge base when confident; numbered choices when unsure; else a human."""
+    if turn.knowledge is None:
+        return Reply(texts.unknown(turn.office_phone), intent=Intent.UNKNOWN)
+    lookup = turn.knowledge.lookup(text)
+    if lookup.answer is not None:
+        entry = lookup.answer
+        return Reply(texts.policy_answer(entry.answer, entry.source), intent=Intent.POLICY, faq_id=entry.id)
+    if lookup.suggestions:
+        turn.state.context["choices"] = [entry.id for entry in lookup.suggestions]
+        return Reply(texts.suggestions([entry.question for entry in lookup.suggestions]), intent=Intent.POLICY)
+    turn.knowledge.log_unanswered(session=turn.session, text=text, openid=turn.resident.openid, best=lookup.best_score)
+    return Reply(texts.unknown(turn.office_phone), intent=Intent.UNKNOWN)
+
+
+def choose(turn: Turn, faq_id: int) -> Reply:
+    """The resident picked one of the offered questions by number."""
+    entry = turn.knowledge.get(faq_id) if turn.knowledge else None
+    if entry is None:
+        return Reply(texts.unknown(turn.office_phone), intent=Intent.UNKNOWN)
+    return Reply(texts.policy_answer(entry.answer, entry.source), intent=Intent.POLICY, faq_id=entry.id)

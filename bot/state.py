@@ -1,0 +1,83 @@
+"""Conversation state behind a small storage interface (database by default, memory in tests)."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from sqlmodel import Session
+
+from bot.models import Conversation
+from hotline.timeutil import utcnow
+
+
+@dataclass
+class State:
+    """A resident's place in the conversation; plain data, saved after every turn."""
+
+    openid: str
+    flow: str | None = None
+    step: str | None = None
+    slots: dict[str, Any] = field(default_factory=dict)
+    context: dict[str, Any] = field(default_factory=dict)
+    updated_at: datetime = field(default_factory=utcnow)
+    version: int = 0
+
+    def clear_flow(self) -> None:
+        self.flow = None
+        self.step = None
+        self.slots = {}
+
+
+class StateStore(Protocol):
+    def load(self, openid: str) -> State: ...
+
+    def save(self, state: State) -> None: ...
+
+
+class DatabaseStateStore:
+    """Keeps state in the ``conversation`` table inside the turn's own transaction."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def load(self, openid: str) -> State:
+        row = self.session.get(Conversation, openid)
+        if row is None:
+            return State(openid=openid)
+        return State(
+            openid=openid,
+            flow=row.flow,
+            step=row.step,
+            slots=copy.deepcopy(row.slots),
+            context=copy.deepcopy(row.context),
+            updated_at=row.updated_at,
+            version=row.version,
+        )
+
+    def save(self, state: State) -> None:
+        row = self.session.get(Conversation, state.openid)
+        if row is None:
+            row = Conversation(openid=state.openid)
+        row.flow, row.step = state.flow, state.step
+        # JSON columns are compared by identity; hand over fresh objects so the change is written.
+        row.slots, row.context = copy.deepcopy(state.slots), copy.deepcopy(state.context)
+        row.version = state.version + 1
+        row.updated_at = utcnow()
+        self.session.add(row)
+
+
+class MemoryStateStore:
+    """For tests of flows that need no database."""
+
+    def __init__(self) -> None:
+        self._states: dict[str, State] = {}
+
+    def load(self, openid: str) -> State:
+        return copy.deepcopy(self._states.get(openid) or State(openid=openid))
+
+    def save(self, state: State) -> None:
+        state.updated_at = utcnow()
+        self._states[state.openid] = copy.deepcopy(state)

@@ -1,0 +1,114 @@
+"""Every sentence a resident reads, in one place: short, plain Chinese, each with a next step."""
+
+from __future__ import annotations
+
+MENU_ITEMS = (
+    ("1", "申请抗原", "antigen"),
+    ("2", "登记买药", "medicine"),
+    ("3", "就医转诊", "referral"),
+    ("4", "政策咨询", "policy"),
+    ("5", "查询进度", "status"),
+    ("6", "转人工", "human"),
+)
+
+
+def menu() -> str:
+    items = "\n".join(f"{number}. {title}" for number, title, _ in MENU_ITEMS)
+    return f"请回复数字：\n{items}"
+
+
+def welcome(community: str, office_phone: str) -> str:
+    return (
+        f"您好，这里是{community}居民服务号。可以帮您登记抗原和药品、联系医院，解答防疫政策。\n"
+        f"{menu()}\n也可以直接打字或发语音告诉我。社区电话：{office_phone}"
+    )
+
+
+def help_text(office_phone: str) -> str:
+    return f"{menu()}\n随时可回复：取消、重新开始、转人工、查询进度。\n急症请直接拨打120。社区电话：{office_phone}"
+
+
+def apology(office_phone: str) -> str:
+    return f"抱歉，系统刚才出了点问题，您的消息已记录。请稍后再试，或拨打社区电话 {office_phone}。"
+
+
+def voice_unrecognised(office_phone: str) -> str:
+    return f"抱歉，这条语音没听清。请打字告诉我，或拨打社区电话 {office_phone}。"
+
+
+def media_received(what: str, office_phone: str) -> str:
+    return f"收到您的{what}。我只能看懂文字和语音，请用文字说说需要什么帮助，或拨打社区电话 {office_phone}。"
+
+
+def location_received(label: str) -> str:
+    place = f"（{label}）" if label else ""
+    return f"收到您的位置{place}。登记时请告诉我楼栋-单元-门牌，如 3栋2单元501。\n{menu()}"
+
+
+def unknown(office_phone: str) -> str:
+    return f"这个问题我还答不上来，已记录并转给社区工作人员。也可拨打 {office_phone}。\n回复“帮助”查看我能做什么。"
+
+
+def cancelled() -> str:
+    return "好的，已取消。还需要什么帮助？回复“帮助”查看菜单。"
+
+
+def nothing_to_cancel() -> str:
+    return "现在没有正在办理的事项。回复“帮助”查看菜单。"
+
+
+def restarted() -> str:
+    return f"好的，我们重新开始。\n{menu()}"
+
+
+def consent_request(purpose: str, office_phone: str) -> str:
+    return (
+        f"为了{purpose}，需要记录您的电话和住址等信息，仅用于本次服务，社区工作人员可见。\n"
+        f"回复“同意”继续；回复“不同意”可拨打社区电话 {office_phone} 办理。"
+    )
+
+
+def consent_refused(office_phone: str) -> str:
+    return f"好的，不记录您的信息。请拨打社区电话 {office_phone} 办理。如改变主意，回复“同意”即可在线登记。"
+
+
+def consent_granted() -> str:
+    return "谢谢，已记录您的同意。"
+
+
+def consent_reask() -> str:
+    return "请回复“同意”或“不同意”。"
+
+
+def confirm_footer() -> str:
+    return "回复 1 确认，2 修改，0 取消。"
+
+
+def choose_slot_to_edit(options: list[str]) -> str:
+    lines = "\n".join(f"{i}. {name}" for i, name in enumerate(options, 1))
+    return f"要修改哪一项？请回复数字：\n{lines}"
+
+
+def flow_timed_out(title: str) -> str:
+    return f"上次的{title}登记超过时间没有完成，已为您清除。"
+
+
+def flow_resumable(title: str) -> str:
+    return f"（您的{title}登记已保留，稍后回复“继续”即可完成。）"
+
+
+def nothing_to_resume() -> str:
+    return "没有需要继续的登记。回复“帮助”查看菜单。"
+
+
+def suggestions(questions: list[str]) -> str:
+    lines = "\n".join(f"{i}. {q}" for i, q in enumerate(questions, 1))
+    return f"您是不是想问：\n{lines}\n回复数字查看，或直接换个说法问我。"
+
+
+def policy_answer(answer: str, source: str) -> str:
+    return f"{answer}\n依据：{source}" if source else answer
+
+
+def human_requested(office_phone: str) -> str:
+    return f"已为您转人工，社区工作人员会尽快回复。急事请拨打 {office_phone}。"

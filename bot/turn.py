@@ -1,0 +1,39 @@
+"""Everything one turn of the conversation may touch, handed to handlers and flows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlmodel import Session
+
+from bot.messages import Inbound
+from bot.state import State
+from hotline.settings import Settings
+from residents.models import Community, Resident
+
+if TYPE_CHECKING:
+    from knowledge.base import KnowledgeBase
+
+
+@dataclass
+class Turn:
+    session: Session
+    inbound: Inbound
+    settings: Settings
+    community: Community
+    resident: Resident
+    state: State
+    knowledge: KnowledgeBase | None
+
+    @property
+    def office_phone(self) -> str:
+        return self.community.office_phone or self.settings.office_phone
+
+    @property
+    def emergency_phone(self) -> str:
+        return self.community.emergency_phone or self.settings.emergency_phone
+
+    @property
+    def simulated(self) -> bool:
+        return self.inbound.simulated

@@ -1,0 +1,158 @@
+"""The ``hotline`` command: one CLI for operators."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from collections.abc import Callable, Sequence
+
+from hotline.settings import SettingsError, get_settings
+
+
+def _read_password(prompt: str = "Password: ") -> str:
+    if sys.stdin.isatty():
+        return getpass.getpass(prompt)
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from api.app import create_app
+    from hotline.logs import configure_logging
+
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_json)
+    if settings.is_development:
+        print(
+            f"hotline (development): database {settings.database_url}\n"
+            f"  talk to the bot:  hotline chat        (or POST /api/simulate with a token from `hotline token issue`)\n"
+            f"  WeChat callback:  http://{args.host}:{args.port}/wechat   token in {settings.data_dir}/secrets.json",
+            flush=True,
+        )
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_config=None, workers=1)
+    return 0
+
+
+def cmd_user_add(args: argparse.Namespace) -> int:
+    from hotline.db import create_db_engine, migrate, session_scope
+    from residents import accounts
+
+    settings = get_settings()
+    engine = create_db_engine(settings.database_url)
+    migrate(engine)
+    password = _read_password()
+    try:
+        with session_scope(engine) as session:
+            accounts.add_user(
+                session=session, username=args.name, role=args.role, password=password, display_name=args.display_name
+            )
+    except accounts.AccountError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(f"user {args.name} ({args.role}) added")
+    return 0
+
+
+def cmd_token_issue(args: argparse.Namespace) -> int:
+    from hotline.db import create_db_engine, migrate, session_scope
+    from residents import accounts
+
+    engine = create_db_engine(get_settings().database_url)
+    migrate(engine)
+    try:
+        with session_scope(engine) as session:
+            token = accounts.issue_token(session=session, username=args.name)
+    except accounts.AccountError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(f"API token for {args.name} (shown once; send it as 'Authorization: Bearer <token>'):")
+    print(token)
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    """Talk to the bot in the terminal through the same pipeline as WeChat (development)."""
+    from api.app import prepare
+    from bot.messages import Inbound, InboundKind
+    from hotline.timeutil import utcnow
+
+    settings = get_settings()
+    _, pipeline = prepare(settings)
+    print("和机器人对话（与微信同一流程）。输入 quit 退出。", flush=True)
+    lines = sys.stdin if not sys.stdin.isatty() else iter(lambda: input("居民：") + "\n", "")
+    for sequence, line in enumerate(lines):
+        text = line.strip()
+        if text in {"quit", "exit"}:
+            break
+        inbound = Inbound(
+            openid=args.openid,
+            kind=InboundKind.TEXT,
+            created_at=utcnow(),
+            msg_id=f"chat-{utcnow().timestamp()}-{sequence}",
+            text=text,
+            simulated=True,
+        )
+        reply = pipeline.process(inbound)
+        print(f"机器人：{reply.text or '（无回复）'}", flush=True)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hotline", description="Community service hotline")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="start the service (creates or upgrades the database)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.set_defaults(func=cmd_serve)
+
+    chat = sub.add_parser("chat", help="talk to the bot in this terminal (simulated resident)")
+    chat.add_argument("--openid", default="sim-terminal")
+    chat.set_defaults(func=cmd_chat)
+
+    user = sub.add_parser("user", help="staff accounts").add_subparsers(dest="action", required=True)
+    add = user.add_parser("add", help="add a user; the password is read from standard input")
+    add.add_argument("name")
+    add.add_argument("--role", required=True, choices=["admin", "staff", "member"])
+    add.add_argument("--display-name", default="")
+    add.set_defaults(func=cmd_user_add)
+
+    token = sub.add_parser("token", help="API tokens").add_subparsers(dest="action", required=True)
+    issue = token.add_parser("issue", help="issue a new API token (printed as the last line)")
+    issue.add_argument("name")
+    issue.set_defaults(func=cmd_token_issue)
+
+    for register in EXTENSIONS:
+        register(sub)
+    return parser
+
+
+# Other packages add their subcommands here (menu, kb, grids, duty), keeping this module small.
+EXTENSIONS: list[Callable[[argparse._SubParsersAction], None]] = []  # type: ignore[type-arg]
+
+
+def _load_extensions() -> None:
+    import importlib
+
+    for module in ("api.menu_cli", "knowledge.cli", "tickets.cli"):
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError as error:
+            if error.name != module:
+                raise
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    _load_extensions()
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except SettingsError as error:
+        print(f"configuration error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Residents, consent, communities, grids, buildings and staff accounts."""

@@ -1,0 +1,87 @@
+"""Staff accounts: argon2 password hashes and bearer API tokens (stored hashed, shown once)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerifyMismatchError
+from sqlmodel import Session, select
+
+from hotline.timeutil import utcnow
+from residents.models import ApiToken, Role, User
+
+_hasher = PasswordHasher()
+USERNAME = re.compile(r"^[A-Za-z0-9_.\-\u4e00-\u9fff]{2,50}$")
+
+
+class AccountError(ValueError):
+    """Bad account input; the message says what is wrong."""
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def add_user(
+    *,
+    session: Session,
+    username: str,
+    role: str,
+    password: str,
+    display_name: str = "",
+    community_id: int | None = None,
+) -> User:
+    """Create a staff account; the password is stored only as an argon2 hash."""
+    if not USERNAME.match(username):
+        raise AccountError("用户名需为 2–50 个字母、数字、汉字或 _.- 字符")
+    if role not in Role.__members__.values():
+        raise AccountError(f"role must be one of {', '.join(r.value for r in Role)}")
+    if len(password) < 8:
+        raise AccountError("password must be at least 8 characters")
+    if session.exec(select(User).where(User.username == username)).first() is not None:
+        raise AccountError(f"user {username} already exists")
+    user = User(
+        username=username,
+        display_name=display_name or username,
+        role=Role(role),
+        password_hash=_hasher.hash(password),
+        community_id=community_id,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def verify_password(user: User, password: str) -> bool:
+    try:
+        return _hasher.verify(user.password_hash, password)
+    except (VerifyMismatchError, InvalidHashError):
+        return False
+
+
+def issue_token(*, session: Session, username: str) -> str:
+    """A new API token for ``username``; only its hash is kept."""
+    user = session.exec(select(User).where(User.username == username)).first()
+    if user is None or not user.active:
+        raise AccountError(f"no active user {username}")
+    assert user.id is not None
+    token = "htl_" + secrets.token_urlsafe(32)
+    session.add(ApiToken(user_id=user.id, token_hash=hash_token(token)))
+    return token
+
+
+def user_for_token(*, session: Session, token: str) -> User | None:
+    row = session.exec(
+        select(ApiToken).where(ApiToken.token_hash == hash_token(token), ApiToken.revoked == False)  # noqa: E712
+    ).first()
+    if row is None:
+        return None
+    user = session.get(User, row.user_id)
+    if user is None or not user.active:
+        return None
+    row.last_used_at = utcnow()
+    session.add(row)
+    return user

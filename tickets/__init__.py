@@ -1,0 +1,1 @@
+"""Tickets: model, numbering, routing, SLA and the notifications outbox."""
