@@ -19,7 +19,7 @@ _bearer = HTTPBearer(auto_error=False)
 
 
 def get_settings(request: Request) -> Settings:
-    return request.app.state.settings  # type: ignore[no-any-return]
+    return request.app.state.settings
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -28,11 +28,11 @@ def get_session(request: Request) -> Iterator[Session]:
 
 
 def get_pipeline(request: Request) -> Pipeline:
-    return request.app.state.pipeline  # type: ignore[no-any-return]
+    return request.app.state.pipeline
 
 
 def get_knowledge(request: Request) -> KnowledgeBase:
-    return request.app.state.knowledge  # type: ignore[no-any-return]
+    return request.app.state.knowledge
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]

@@ -13,14 +13,14 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, select
 
 from bot import texts
 from bot.dispatcher import dispatch
 from bot.messages import Inbound, InboundKind, Reply
 from bot.models import InboundMessage, InboundStatus
-from bot.state import DatabaseStateStore
+from bot.state import DatabaseStateStore, StaleState
 from bot.turn import Turn
 from hotline.logs import mask_openid
 from hotline.settings import Settings
@@ -35,8 +35,14 @@ log = logging.getLogger(__name__)
 # Delivery reports arrive by the ten thousand after a mass notification: acknowledge, store nothing.
 CHEAP_EVENTS = frozenset({"templatesendjobfinish", "masssendjobfinish", "subscribe_msg_sent_event", "view"})
 RETRY_POLL_SECONDS = 0.05
+TURN_ATTEMPTS = 3
 
 LateSink = Callable[[str, str], None]
+
+
+def _is_busy(error: OperationalError) -> bool:
+    message = str(error.orig).lower()
+    return "locked" in message or "busy" in message
 
 
 class Pipeline:
@@ -67,7 +73,7 @@ class Pipeline:
         for row in rows:
             inbound = Inbound(
                 openid=row.openid,
-                kind=InboundKind(row.kind) if row.kind in InboundKind else InboundKind.UNKNOWN,
+                kind=InboundKind(row.kind) if row.kind in set(InboundKind) else InboundKind.UNKNOWN,
                 created_at=row.received_at,
                 text=row.content or None,
             )
@@ -110,11 +116,21 @@ class Pipeline:
     def _handle(self, inbound: Inbound, dedup_key: str | None = None) -> Reply:
         key = dedup_key or inbound.dedup_key
         try:
-            with Session(self.engine, expire_on_commit=False) as session:
-                reply = self._turn(session, inbound)
-                self._finish(session, key, reply, InboundStatus.HANDLED)
-                session.commit()
-            return reply
+            for attempt in range(TURN_ATTEMPTS):
+                try:
+                    with Session(self.engine, expire_on_commit=False) as session:
+                        reply = self._turn(session, inbound)
+                        self._finish(session, key, reply, InboundStatus.HANDLED)
+                        session.commit()
+                    return reply
+                except (StaleState, OperationalError) as error:
+                    # Two messages of one resident raced (or SQLite refused a stale snapshot's write);
+                    # everything of this attempt was rolled back, so running the turn again is safe.
+                    if isinstance(error, OperationalError) and not _is_busy(error):
+                        raise
+                    if attempt == TURN_ATTEMPTS - 1:
+                        raise
+            raise AssertionError("unreachable")
         except Exception:
             log.exception("handling failed", extra={"msg_key": key, "openid": mask_openid(inbound.openid)})
             reply = Reply(texts.apology(self.settings.office_phone))

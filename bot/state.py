@@ -7,10 +7,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from sqlalchemy import insert, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from bot.models import Conversation
 from hotline.timeutil import utcnow
+
+
+class StaleState(Exception):
+    """Another message of the same resident was handled at the same moment; run the turn again."""
 
 
 @dataclass
@@ -44,7 +50,7 @@ class DatabaseStateStore:
         self.session = session
 
     def load(self, openid: str) -> State:
-        row = self.session.get(Conversation, openid)
+        row = self.session.get(Conversation, openid, populate_existing=True)
         if row is None:
             return State(openid=openid)
         return State(
@@ -58,15 +64,29 @@ class DatabaseStateStore:
         )
 
     def save(self, state: State) -> None:
-        row = self.session.get(Conversation, state.openid)
-        if row is None:
-            row = Conversation(openid=state.openid)
-        row.flow, row.step = state.flow, state.step
-        # JSON columns are compared by identity; hand over fresh objects so the change is written.
-        row.slots, row.context = copy.deepcopy(state.slots), copy.deepcopy(state.context)
-        row.version = state.version + 1
-        row.updated_at = utcnow()
-        self.session.add(row)
+        """Write the state unless another turn changed it since it was loaded (then StaleState)."""
+        values = {
+            "flow": state.flow,
+            "step": state.step,
+            "slots": copy.deepcopy(state.slots),
+            "context": copy.deepcopy(state.context),
+            "version": state.version + 1,
+            "updated_at": utcnow(),
+        }
+        if state.version == 0:
+            try:
+                with self.session.begin_nested():
+                    self.session.execute(insert(Conversation).values(openid=state.openid, **values))
+            except IntegrityError as error:
+                raise StaleState(state.openid) from error
+            return
+        result = self.session.execute(
+            update(Conversation)
+            .where(Conversation.openid == state.openid, Conversation.version == state.version)  # type: ignore[arg-type]
+            .values(**values)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise StaleState(state.openid)
 
 
 class MemoryStateStore:

@@ -130,7 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # Other packages add their subcommands here (menu, kb, grids, duty), keeping this module small.
-EXTENSIONS: list[Callable[[argparse._SubParsersAction], None]] = []  # type: ignore[type-arg]
+EXTENSIONS: list[Callable[[argparse._SubParsersAction], None]] = []
 
 
 def _load_extensions() -> None:

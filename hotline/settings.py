@@ -49,6 +49,7 @@ class Settings(BaseSettings):
 
     simulator_enabled: bool | None = None
     community_name: str = "本社区"
+    region: str = ""  # the default community's province (重庆, 辽宁 …); empty: entries of every region
     office_phone: str = ""
     emergency_phone: str = ""
     antigen_allowance: int = Field(default=4, ge=1, le=50)

@@ -9,14 +9,14 @@ class Clock:
     """UTC wall clock; tests replace ``now`` through :func:`set_clock`."""
 
     def now(self) -> datetime:
-        return datetime.now(UTC).replace(tzinfo=None)
+        return datetime.now(UTC)
 
 
 _clock: Clock = Clock()
 
 
 def utcnow() -> datetime:
-    """Naive UTC now (the database stores naive UTC timestamps)."""
+    """Aware UTC now: every timestamp the service stores or compares is UTC with its offset."""
     return _clock.now()
 
 

@@ -20,6 +20,7 @@ class Role(StrEnum):
 class Community(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(unique=True, max_length=100)
+    region: str = Field(default="", max_length=30, description="重庆, 辽宁 …; empty serves every region")
     office_phone: str = Field(default="", max_length=40)
     emergency_phone: str = Field(default="", max_length=40)
     antigen_allowance: int = Field(default=4)

@@ -19,6 +19,7 @@ def default_community(*, session: Session, settings: Settings) -> Community:
     if community is None:
         community = Community(
             name=settings.community_name,
+            region=settings.region,
             office_phone=settings.office_phone,
             emergency_phone=settings.emergency_phone,
             antigen_allowance=settings.antigen_allowance,

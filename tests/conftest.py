@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -95,7 +95,7 @@ class FrozenClock(timeutil.Clock):
 
 @pytest.fixture
 def clock() -> Iterator[FrozenClock]:
-    frozen = FrozenClock(datetime(2026, 1, 22, 9, 0, 0))
+    frozen = FrozenClock(datetime(2026, 1, 22, 9, 0, 0, tzinfo=UTC))
     previous = timeutil.set_clock(frozen)
     yield frozen
     timeutil.set_clock(previous)

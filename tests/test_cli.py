@@ -1,0 +1,113 @@
+"""The operator CLI: staff accounts, tokens, and `hotline serve` on its embedded defaults."""
+
+from __future__ import annotations
+
+import io
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlmodel import Session, select
+
+from hotline import cli
+from hotline.db import create_db_engine
+from hotline.settings import get_settings
+from residents import accounts
+from residents.models import User
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    monkeypatch.setenv("HOTLINE_DATA_DIR", str(tmp_path))
+    get_settings.cache_clear()
+    yield tmp_path
+    get_settings.cache_clear()
+
+
+def test_user_add_reads_the_password_from_stdin_and_hashes_it(
+    cli_env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO("a long password\n"))
+    assert cli.main(["user", "add", "wangwei", "--role", "member"]) == 0
+    engine = create_db_engine(f"sqlite:///{cli_env / 'hotline.db'}")
+    with Session(engine) as session:
+        user = session.exec(select(User).where(User.username == "wangwei")).one()
+        assert user.role == "member"
+        assert "a long password" not in user.password_hash
+        assert accounts.verify_password(user, "a long password")
+        assert not accounts.verify_password(user, "wrong password")
+
+
+def test_user_add_rejects_short_passwords_and_duplicates(
+    cli_env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO("short\n"))
+    assert cli.main(["user", "add", "lifang", "--role", "staff"]) == 2
+    assert "at least 8" in capsys.readouterr().err
+    monkeypatch.setattr(sys, "stdin", io.StringIO("long enough pw\n"))
+    assert cli.main(["user", "add", "lifang", "--role", "staff"]) == 0
+    monkeypatch.setattr(sys, "stdin", io.StringIO("long enough pw\n"))
+    assert cli.main(["user", "add", "lifang", "--role", "staff"]) == 2
+    assert "already exists" in capsys.readouterr().err
+
+
+def test_token_issue_prints_a_working_token_as_its_last_line(
+    cli_env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO("a long password\n"))
+    cli.main(["user", "add", "admin", "--role", "admin"])
+    capsys.readouterr()
+    assert cli.main(["token", "issue", "admin"]) == 0
+    token = capsys.readouterr().out.strip().splitlines()[-1]
+    engine = create_db_engine(f"sqlite:///{cli_env / 'hotline.db'}")
+    with Session(engine) as session:
+        user = accounts.user_for_token(session=session, token=token)
+        assert user is not None and user.username == "admin"
+        assert accounts.user_for_token(session=session, token=token + "x") is None
+    assert cli.main(["token", "issue", "nobody"]) == 2
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_serve_starts_on_embedded_defaults_and_answers_healthz(tmp_path: Path) -> None:
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HOTLINE_")}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "hotline.cli", "serve", "--port", str(port)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                response = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+                break
+            except httpx.TransportError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    output = server.stdout.read().decode() if server.stdout else ""
+                    pytest.fail(f"hotline serve did not come up:\n{output}")
+                time.sleep(0.2)
+        assert response.status_code == 200
+        body = response.json()
+        assert body["status"] == "ok"
+        assert int(body["checks"]["knowledge"].split()[0]) > 0, "the built-in knowledge base was not loaded"
+        assert (tmp_path / "var" / "hotline.db").exists()
+        assert (tmp_path / "var" / "secrets.json").exists()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        if server.stdout:
+            server.stdout.close()
