@@ -1,0 +1,176 @@
+"""Score the policy knowledge base against the held-out resident questions.
+
+Loads knowledge/content/*.yaml (published entries only: a superseded entry is never served as current),
+builds knowledge.retrieval.FaqIndex over them, runs every question of bench/data/policy_questions.yaml
+and prints a small table and the misses.
+
+    cd /work/main && .venv/bin/python bench/policy_eval.py [--verbose]
+
+Policy questions (expect: key or list of keys):
+  answered correctly  top hit is an expected key and its score >= ANSWER_THRESHOLD
+  in suggestions      not answered correctly, but an expected key is among the top 3 with score >= SUGGEST_THRESHOLD
+  answered wrongly    top hit scores >= ANSWER_THRESHOLD but is not an expected key
+Non-policy questions (expect: none):
+  rejected            top score < ANSWER_THRESHOLD (the bot does not answer with a policy entry)
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from knowledge.retrieval import (  # noqa: E402
+    ANSWER_THRESHOLD,
+    SUGGEST_THRESHOLD,
+    Document,
+    FaqIndex,
+)
+
+CONTENT_DIR = ROOT / "knowledge" / "content"
+QUESTIONS_FILE = ROOT / "bench" / "data" / "policy_questions.yaml"
+TOP_K = 3
+
+
+@dataclass(frozen=True)
+class Entry:
+    key: str
+    question: str
+    variants: tuple[str, ...]
+    answer: str
+
+
+@dataclass
+class Outcome:
+    question: str
+    expect: tuple[str, ...]  # empty for `none`
+    hits: list[tuple[str, float]]
+
+    @property
+    def top(self) -> tuple[str, float] | None:
+        return self.hits[0] if self.hits else None
+
+    @property
+    def answered(self) -> bool:
+        return self.top is not None and self.top[1] >= ANSWER_THRESHOLD
+
+    @property
+    def answered_correctly(self) -> bool:
+        return self.answered and self.top is not None and self.top[0] in self.expect
+
+    @property
+    def answered_wrongly(self) -> bool:
+        return self.answered and not self.answered_correctly
+
+    @property
+    def suggested(self) -> bool:
+        return any(key in self.expect and score >= SUGGEST_THRESHOLD for key, score in self.hits[:TOP_K])
+
+
+def load_published() -> list[Entry]:
+    entries: list[Entry] = []
+    for path in sorted(CONTENT_DIR.glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for raw in data["entries"]:
+            if raw["status"] != "published":
+                continue
+            entries.append(Entry(raw["key"], raw["question"], tuple(raw["variants"]), raw["answer"]))
+    return entries
+
+
+def load_questions(only_set: str | None = None) -> list[tuple[str, tuple[str, ...]]]:
+    items = yaml.safe_load(QUESTIONS_FILE.read_text(encoding="utf-8"))["questions"]
+    out = []
+    for item in items:
+        if only_set is not None and item.get("set", "main") != only_set:
+            continue
+        expect = item["expect"]
+        keys: tuple[str, ...] = () if expect == "none" else ((expect,) if isinstance(expect, str) else tuple(expect))
+        out.append((str(item["q"]), keys))
+    return out
+
+
+def rate(n: int, d: int) -> str:
+    return f"{n:>3}/{d:<3} {100.0 * n / d:5.1f}%" if d else "  -"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--verbose", "-v", action="store_true", help="print every question, not only the misses")
+    parser.add_argument(
+        "--set",
+        dest="only_set",
+        choices=("main", "fresh"),
+        default=None,
+        help="score only one batch: main (written before the content) or fresh (written after)",
+    )
+    args = parser.parse_args()
+
+    entries = load_published()
+    ids = {i: entry.key for i, entry in enumerate(entries, start=1)}
+    started = time.perf_counter()
+    index = FaqIndex.build(
+        Document(id=i, question=e.question, variants=e.variants, answer=e.answer)
+        for i, e in enumerate(entries, start=1)
+    )
+    build_s = time.perf_counter() - started
+
+    outcomes: list[Outcome] = []
+    started = time.perf_counter()
+    questions = load_questions(args.only_set)
+    for text, expect in questions:
+        hits = [(ids[hit.id], float(hit.score)) for hit in index.search(text, TOP_K)]
+        outcomes.append(Outcome(text, expect, hits))
+    query_ms = 1000 * (time.perf_counter() - started) / max(1, len(questions))
+
+    policy = [o for o in outcomes if o.expect]
+    nones = [o for o in outcomes if not o.expect]
+    correct = sum(o.answered_correctly for o in policy)
+    suggested = sum((not o.answered_correctly) and o.suggested for o in policy)
+    wrong = sum(o.answered_wrongly for o in policy)
+    rejected = sum(not o.answered for o in nones)
+    # Diagnostic, not a product metric: is the right entry ranked first at all, whatever its score?
+    # A high figure here with a low answered rate points at calibration, not at missing content.
+    ranked_first = sum(o.top is not None and o.top[0] in o.expect for o in policy)
+
+    print(f"published entries indexed: {len(entries)}   build {build_s:.2f}s   {query_ms:.1f} ms/query")
+    print(f"thresholds: answer >= {ANSWER_THRESHOLD}   suggest >= {SUGGEST_THRESHOLD}")
+    print()
+    print(f"{'metric':<44}{'count':>16}")
+    print("-" * 60)
+    print(f"{'policy questions answered correctly':<44}{rate(correct, len(policy)):>16}")
+    print(f"{'  + correct only among suggestions (top 3)':<44}{rate(suggested, len(policy)):>16}")
+    print(f"{'  = correct answered or suggested':<44}{rate(correct + suggested, len(policy)):>16}")
+    print(f"{'policy questions answered wrongly':<44}{rate(wrong, len(policy)):>16}")
+    print(f"{'non-policy questions correctly not answered':<44}{rate(rejected, len(nones)):>16}")
+    print(f"{'(diagnostic) expected entry ranked first':<44}{rate(ranked_first, len(policy)):>16}")
+    print()
+
+    def show(o: Outcome, tag: str) -> None:
+        hits = ", ".join(f"{key} {score:.2f}" for key, score in o.hits) or "(no hits)"
+        expect = "none" if not o.expect else "|".join(o.expect)
+        print(f"[{tag}] {o.question}\n        expect {expect}\n        got    {hits}")
+
+    print("misses:")
+    for o in policy:
+        if not o.answered_correctly:
+            show(o, "WRONG" if o.answered_wrongly else ("SUGG" if o.suggested else "MISS"))
+    for o in nones:
+        if o.answered:
+            show(o, "NONE-ANSWERED")
+    if args.verbose:
+        print("\nall:")
+        for o in outcomes:
+            show(o, "ok" if (o.answered_correctly if o.expect else not o.answered) else "--")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

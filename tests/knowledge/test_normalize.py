@@ -1,0 +1,43 @@
+"""Normalisation: the same question written differently must come out the same."""
+
+from knowledge.normalize import expansions, normalize, segment
+
+
+def test_full_width_traditional_and_punctuation_fold_away() -> None:
+    assert normalize("ＡＢＣ１２３") == "abc123"
+    assert normalize("陽了怎麼辦？？😷") == normalize("阳了怎么办")
+
+
+def test_voice_recognition_full_stops_become_separators() -> None:
+    assert normalize("我要。退烧药。") == "我要 退烧药"
+
+
+def test_dialect_and_colloquial_words_map_to_canonical_forms() -> None:
+    assert normalize("娃儿") == normalize("孩子") == normalize("小朋友")
+    assert normalize("阳了咋整") == normalize("感染了怎么办")
+    assert normalize("过年回老家要注意啥子") == normalize("春节返乡要注意什么")
+    assert normalize("抗原自测盒") == normalize("抗原")
+    assert normalize("退热药") == normalize("退烧药")
+
+
+def test_canonical_form_is_not_eaten_by_a_shorter_variant() -> None:
+    # 发热 is a variant of 发烧, but 发热门诊 is its own canonical term.
+    assert normalize("发热门诊在哪儿") == "发热门诊在哪里"
+
+
+def test_specific_drug_implies_the_general_term_without_losing_itself() -> None:
+    words = segment(normalize("布洛芬能和对乙酰氨基酚一起吃吗"))
+    assert "布洛芬" in words
+    assert "退烧药" in expansions(words)
+
+
+def test_segment_drops_particles_and_pleasantries() -> None:
+    words = segment(normalize("你好，请问孩子几岁能打疫苗呢？谢谢"))
+    assert "孩子" in words and "几岁" in words
+    assert not {"你好", "请问", "呢", "谢谢"} & set(words)
+
+
+def test_garbage_normalises_to_empty() -> None:
+    for text in ["", "   ", "？？！！", "😷😷", "]]>", "<![", "\x00\ufeff"]:
+        assert normalize(text) == ""
+        assert segment(normalize(text)) == []

@@ -1,0 +1,125 @@
+"""Retrieval over a small inline FAQ: right entry for dialect paraphrases, nothing for chit-chat."""
+
+import threading
+
+import pytest
+
+from knowledge.retrieval import ANSWER_THRESHOLD, SUGGEST_THRESHOLD, Document, FaqIndex, Hit
+
+FAQ = [
+    Document(1, "儿童多大可以接种新冠疫苗？", ("小孩几岁能打新冠疫苗",), "3岁以上儿童可以接种。"),
+    Document(
+        2, "感染新冠后在家怎么处理？", ("阳了在家怎么办", "确诊了居家要注意什么"), "多休息、多喝水，发烧可服用退烧药。"
+    ),
+    Document(
+        3, "春节返乡需要注意什么？", ("过年回老家有什么要求",), "返乡前做好个人防护，老人孩子尽量少去人多的地方。"
+    ),
+    Document(4, "社区在哪里领取抗原检测试剂？", ("抗原自测盒去哪里拿",), "到社区卫生服务中心或居委会领取。"),
+    Document(5, "家里没有退烧药怎么办？", ("买不到布洛芬怎么办",), "可以联系居委会申请健康包。"),
+    Document(6, "老年人接种新冠疫苗有绿色通道吗？", ("老人打疫苗要排队吗",), "有，接种点为老年人开设绿色通道。"),
+]
+
+
+@pytest.fixture(scope="module")
+def index() -> FaqIndex:
+    return FaqIndex.build(FAQ)
+
+
+def test_thresholds_are_ordered_probabilities() -> None:
+    assert 0.0 < SUGGEST_THRESHOLD < ANSWER_THRESHOLD <= 1.0
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("娃儿几岁能打疫苗", 1),
+        ("阳了咋整", 2),
+        ("过年回老家要注意啥子", 3),
+        ("自测盒在哪儿领", 4),
+        ("我要。退烧药。没得退热药咋办", 5),
+        ("俺家老爷子打疫苗能不能不排队", 6),
+    ],
+)
+def test_dialect_paraphrase_finds_the_entry(index: FaqIndex, query: str, expected: int) -> None:
+    hits = index.search(query)
+    assert hits, query
+    assert hits[0].id == expected, (query, hits)
+    assert hits[0].score >= SUGGEST_THRESHOLD, (query, hits)
+
+
+def test_exact_question_is_answered(index: FaqIndex) -> None:
+    hits = index.search("儿童多大可以接种新冠疫苗")
+    assert hits[0].id == 1 and hits[0].score >= ANSWER_THRESHOLD
+    assert hits[0].matched == "儿童多大可以接种新冠疫苗？"
+
+
+@pytest.mark.parametrize(
+    "query", ["明天天气怎么样", "白菜多少钱一斤", "我家猫不吃东西", "昨晚球赛谁赢了", "你好", "讲个笑话", "在吗"]
+)
+def test_out_of_domain_is_not_offered(index: FaqIndex, query: str) -> None:
+    hits = index.search(query)
+    assert not hits or hits[0].score < SUGGEST_THRESHOLD, (query, hits)
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["", "   ", "？？？", "😷🤒💊", "]]>", "<xml><![CDATA[x]]></xml>", "\x00\ud800", "疫苗" * 5000, "a" * 100_000],
+)
+def test_any_string_is_safe(index: FaqIndex, query: str) -> None:
+    hits = index.search(query)
+    assert isinstance(hits, list)
+    assert all(isinstance(h, Hit) and 0.0 <= h.score <= 1.0 for h in hits)
+
+
+def test_empty_and_garbage_give_no_hits(index: FaqIndex) -> None:
+    for query in ["", "？？？", "😷😷", "]]>"]:
+        assert index.search(query) == []
+
+
+def test_results_are_sorted_unique_and_limited(index: FaqIndex) -> None:
+    hits = index.search("疫苗", k=2)
+    assert len(hits) <= 2
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    assert len({h.id for h in index.search("疫苗怎么打", k=10)}) == len(index.search("疫苗怎么打", k=10))
+    assert index.search("疫苗", k=0) == []
+
+
+def test_rebuild_reflects_an_edited_entry(index: FaqIndex) -> None:
+    assert index.search("核酸检测点还有吗") == [] or index.search("核酸检测点还有吗")[0].id != 4
+    edited = [
+        d if d.id != 4 else Document(4, "社区还有核酸检测点吗？", ("还能做核酸吗",), "便民核酸点已调整。") for d in FAQ
+    ]
+    rebuilt = FaqIndex.build(edited)
+    assert len(rebuilt) == len(index) == len(FAQ)
+    assert rebuilt.search("核酸检测点还有吗")[0].id == 4
+    assert all(h.id != 4 for h in rebuilt.search("抗原自测盒去哪里拿")[:1])
+
+
+def test_answer_text_is_searched_when_an_entry_has_no_matching_question() -> None:
+    only_answers = FaqIndex.build(
+        [Document(10, "", answer="健康包里有退烧药和抗原"), Document(11, "", answer="周一到周五办公")]
+    )
+    hits = only_answers.search("健康包里有什么")
+    assert hits and hits[0].id == 10
+    assert hits[0].score < ANSWER_THRESHOLD  # an answer-only match is offered, never answered outright
+
+
+def test_empty_index_and_len() -> None:
+    empty = FaqIndex.build([])
+    assert len(empty) == 0 and empty.search("阳了咋整") == []
+
+
+def test_concurrent_searches_agree(index: FaqIndex) -> None:
+    expected = index.search("阳了咋整")
+    results: list[list[Hit]] = []
+
+    def worker() -> None:
+        for _ in range(20):
+            results.append(index.search("阳了咋整"))
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(r == expected for r in results)
