@@ -101,6 +101,26 @@ def rate(n: int, d: int) -> str:
     return f"{n:>3}/{d:<3} {100.0 * n / d:5.1f}%" if d else "  -"
 
 
+def table(outcomes: list[Outcome]) -> None:
+    policy = [o for o in outcomes if o.expect]
+    nones = [o for o in outcomes if not o.expect]
+    correct = sum(o.answered_correctly for o in policy)
+    suggested = sum((not o.answered_correctly) and o.suggested for o in policy)
+    wrong = sum(o.answered_wrongly for o in policy)
+    rejected = sum(not o.answered for o in nones)
+    # Diagnostic, not a product metric: is the right entry ranked first at all, whatever its score?
+    # A high figure here with a low answered rate points at calibration, not at missing content.
+    ranked_first = sum(o.top is not None and o.top[0] in o.expect for o in policy)
+    print(f"{'metric':<44}{'count':>16}")
+    print("-" * 60)
+    print(f"{'policy questions answered correctly':<44}{rate(correct, len(policy)):>16}")
+    print(f"{'  + correct only among suggestions (top 3)':<44}{rate(suggested, len(policy)):>16}")
+    print(f"{'  = correct answered or suggested':<44}{rate(correct + suggested, len(policy)):>16}")
+    print(f"{'policy questions answered wrongly':<44}{rate(wrong, len(policy)):>16}")
+    print(f"{'non-policy questions correctly not answered':<44}{rate(rejected, len(nones)):>16}")
+    print(f"{'(diagnostic) expected entry ranked first':<44}{rate(ranked_first, len(policy)):>16}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--verbose", "-v", action="store_true", help="print every question, not only the misses")
@@ -122,35 +142,22 @@ def main() -> int:
     )
     build_s = time.perf_counter() - started
 
-    outcomes: list[Outcome] = []
     started = time.perf_counter()
-    questions = load_questions(args.only_set)
-    for text, expect in questions:
-        hits = [(ids[hit.id], float(hit.score)) for hit in index.search(text, TOP_K)]
-        outcomes.append(Outcome(text, expect, hits))
-    query_ms = 1000 * (time.perf_counter() - started) / max(1, len(questions))
-
-    policy = [o for o in outcomes if o.expect]
-    nones = [o for o in outcomes if not o.expect]
-    correct = sum(o.answered_correctly for o in policy)
-    suggested = sum((not o.answered_correctly) and o.suggested for o in policy)
-    wrong = sum(o.answered_wrongly for o in policy)
-    rejected = sum(not o.answered for o in nones)
-    # Diagnostic, not a product metric: is the right entry ranked first at all, whatever its score?
-    # A high figure here with a low answered rate points at calibration, not at missing content.
-    ranked_first = sum(o.top is not None and o.top[0] in o.expect for o in policy)
+    batches = [args.only_set] if args.only_set else ["main", "fresh"]
+    by_set: dict[str, list[Outcome]] = {}
+    for name in batches:
+        by_set[name] = [
+            Outcome(text, expect, [(ids[hit.id], float(hit.score)) for hit in index.search(text, TOP_K)])
+            for text, expect in load_questions(name)
+        ]
+    outcomes = [o for name in batches for o in by_set[name]]
+    query_ms = 1000 * (time.perf_counter() - started) / max(1, len(outcomes))
 
     print(f"published entries indexed: {len(entries)}   build {build_s:.2f}s   {query_ms:.1f} ms/query")
     print(f"thresholds: answer >= {ANSWER_THRESHOLD}   suggest >= {SUGGEST_THRESHOLD}")
-    print()
-    print(f"{'metric':<44}{'count':>16}")
-    print("-" * 60)
-    print(f"{'policy questions answered correctly':<44}{rate(correct, len(policy)):>16}")
-    print(f"{'  + correct only among suggestions (top 3)':<44}{rate(suggested, len(policy)):>16}")
-    print(f"{'  = correct answered or suggested':<44}{rate(correct + suggested, len(policy)):>16}")
-    print(f"{'policy questions answered wrongly':<44}{rate(wrong, len(policy)):>16}")
-    print(f"{'non-policy questions correctly not answered':<44}{rate(rejected, len(nones)):>16}")
-    print(f"{'(diagnostic) expected entry ranked first':<44}{rate(ranked_first, len(policy)):>16}")
+    for name in batches:
+        print(f"\nset {name}  (main: written before the content; fresh: written after it)")
+        table(by_set[name])
     print()
 
     def show(o: Outcome, tag: str) -> None:
@@ -159,10 +166,10 @@ def main() -> int:
         print(f"[{tag}] {o.question}\n        expect {expect}\n        got    {hits}")
 
     print("misses:")
-    for o in policy:
+    for o in (o for o in outcomes if o.expect):
         if not o.answered_correctly:
             show(o, "WRONG" if o.answered_wrongly else ("SUGG" if o.suggested else "MISS"))
-    for o in nones:
+    for o in (o for o in outcomes if not o.expect):
         if o.answered:
             show(o, "NONE-ANSWERED")
     if args.verbose:

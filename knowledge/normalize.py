@@ -92,12 +92,18 @@ def lexicon() -> _Lexicon:
     return _Lexicon(LEXICON_DIR / "synonyms.txt")
 
 
+# A clause ending in 不 or 没 is a yes/no question in colloquial Chinese (能领退烧药不, 做核酸没):
+# the same question as one ending in 吗.
+_TRAILING_NEGATION_QUESTION = re.compile(r"(?<=[\u3400-\u9fff]{2})[不没](?= |$)")
+
+
 def normalize(text: str) -> str:
     """Canonical form of `text`: half-width, lower case, simplified, words separated by single spaces."""
     cleaned = _clean(text)
     if not cleaned:
         return ""
-    return " ".join(lexicon().rewrite(cleaned).split())
+    rewritten = lexicon().rewrite(cleaned)
+    return " ".join(_TRAILING_NEGATION_QUESTION.sub("吗", rewritten).split())
 
 
 def expansions(words: list[str]) -> list[str]:

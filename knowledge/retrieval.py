@@ -1,15 +1,21 @@
-"""FAQ retrieval: BM25 finds candidates, a learned reranker scores them as calibrated probabilities.
+"""FAQ retrieval: BM25 finds candidates, a learned reranker compares them, a calibrator says how sure.
 
-Two stages, because they need different things. BM25 over words, character bigrams and characters
-(weights from the indexed entries) is cheap and recalls the right entry among its top few dozen
-units even for colloquial wording. The reranker (knowledge/model/) then looks at each candidate
-question or variant next to the query — overlap of informative words, fuzzy ratios, and above all
-whether both ask the same thing (cause vs treatment, can-I vs how-to) — and says how likely it is
-that the entry answers the query. That probability is what the caller compares with the thresholds.
+Three stages, because they need different things.
+1. BM25 over words, character bigrams and characters of questions/variants (and, separately, over
+   character bigrams of answers) is cheap and recalls the right entry among its top few units even
+   for colloquial wording.
+2. The reranker (knowledge/model/reranker.py, trained on Tianchi pairs) looks at each candidate
+   question or variant next to the query — overlap of informative words, fuzzy ratios, and whether
+   both ask the same thing (cause vs treatment, can-I vs how-to).
+3. The calibrator (knowledge/model/calibrator.py, fitted for FAQ lookup on leave-one-out content
+   variants, simulated Tianchi FAQs and out-of-domain messages) turns the evidence about each
+   candidate *entry* into the probability that it answers the query. That probability ranks the
+   entries and is what the caller compares with the thresholds.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -18,29 +24,29 @@ from functools import lru_cache
 
 import numpy as np
 
-from knowledge.model.features import Analyzed, analyze, pair_features
+from knowledge.model.calibrator import ENTRY_FEATURES, Calibrator
+from knowledge.model.features import FEATURE_NAMES, Analyzed, analyze, pair_features, weight
 from knowledge.model.reranker import Reranker
+from knowledge.normalize import normalize
 
-# Chosen on cross-validated Tianchi train groups and out-of-domain chit-chat; see bench/retrieval.md.
-ANSWER_THRESHOLD: float = 0.60
+# Chosen on the calibration data (never on the held-out questions); see bench/policy_eval.md.
+ANSWER_THRESHOLD: float = 0.65
 SUGGEST_THRESHOLD: float = 0.30
 
 # A resident's message longer than this is not a question to look up; cutting it keeps every
 # query inside the latency budget whatever is pasted in.
 MAX_QUERY_CHARS = 80
-# Question/variant units and answers re-scored by the reranker per query.
+# Question/variant units and answers considered per query.
 CANDIDATE_UNITS = 8
 CANDIDATE_ANSWERS = 3
 # A match found only in an answer's text is weaker evidence than a matching question: it can be
 # offered as a choice but never answered outright.
 ANSWER_ONLY_CAP = 0.9 * ANSWER_THRESHOLD
 K1, B = 1.2, 0.75
-# How much of the confidence comes from BM25 coverage of the query rather than from the reranker.
-# The reranker is strict (it was trained to reject near-duplicates that ask something else); an FAQ
-# entry's wording is often longer than a resident's question, and the share of the query's terms
-# it covers is independent evidence. Fixed a priori, not fitted on the benchmark sets.
-BM25_SHARE = 0.3
 _SENTENCE_END = re.compile(r"[？?！!；;。]+")
+_FEATURE_INDEX = {name: i for i, name in enumerate(ENTRY_FEATURES)}
+# Pair features of the best unit that the calibrator sees as well.
+_PAIR_COLUMNS = [FEATURE_NAMES.index(name) for name in ("w_cov_q", "w_unmatched_q", "ratio")]
 
 
 @dataclass(frozen=True)
@@ -65,10 +71,21 @@ def _reranker() -> Reranker:
     return Reranker.load()
 
 
+@lru_cache(maxsize=1)
+def _calibrator() -> Calibrator:
+    return Calibrator.load()
+
+
 @lru_cache(maxsize=50_000)
 def _analyze_cached(text: str) -> Analyzed:
     # A staff edit changes one entry; the rebuild that follows re-analyses only that entry.
     return analyze(text)
+
+
+@lru_cache(maxsize=50_000)
+def _answer_compact(text: str) -> str:
+    """Answers are only matched on characters and bigrams: no segmentation, which is most of a build."""
+    return normalize(text)
 
 
 # Terms are interned once per process, so that a text's term ids can be cached across rebuilds.
@@ -84,19 +101,34 @@ def _bag(a: Analyzed) -> Counter[str]:
     return bag
 
 
-@lru_cache(maxsize=50_000)
-def _term_arrays(text: str) -> tuple[np.ndarray, np.ndarray]:
-    bag = _bag(_analyze_cached(text))
+def _char_bag(normalized: str) -> Counter[str]:
+    bag: Counter[str] = Counter()
+    for piece in normalized.split():
+        bag.update(piece)
+        bag.update(piece[i : i + 2] for i in range(len(piece) - 1))
+    return bag
+
+
+def _ids(bag: Counter[str]) -> tuple[np.ndarray, np.ndarray]:
     ids = np.fromiter((_TERM_IDS.setdefault(t, len(_TERM_IDS)) for t in bag), dtype=np.int64, count=len(bag))
     return ids, np.fromiter(bag.values(), dtype=np.float64, count=len(bag))
+
+
+@lru_cache(maxsize=50_000)
+def _unit_terms(text: str) -> tuple[np.ndarray, np.ndarray]:
+    return _ids(_bag(_analyze_cached(text)))
+
+
+@lru_cache(maxsize=50_000)
+def _answer_terms(text: str) -> tuple[np.ndarray, np.ndarray]:
+    return _ids(_char_bag(_answer_compact(text)))
 
 
 class _Bm25:
     """Okapi BM25 over one field, as a compressed inverted index; a query is one bincount."""
 
-    def __init__(self, texts: list[str]) -> None:
-        self.size = len(texts)
-        arrays = [_term_arrays(t) for t in texts]
+    def __init__(self, arrays: list[tuple[np.ndarray, np.ndarray]]) -> None:
+        self.size = len(arrays)
         lengths = np.array([tf.sum() for _, tf in arrays]) if arrays else np.zeros(0)
         counts = np.array([ids.size for ids, _ in arrays], dtype=np.int64)
         terms = np.concatenate([ids for ids, _ in arrays]) if arrays else np.zeros(0, dtype=np.int64)
@@ -111,13 +143,22 @@ class _Bm25:
         self.weights = (tf * (K1 + 1) / (tf + norm[units]))[order] * self.idf[terms[order]]
         self.start = np.concatenate([[0], np.cumsum(df.astype(np.int64))])
         self.vocabulary = vocabulary
+        # In a large index a common single character (in more than 5% of the units) adds a long
+        # posting list and almost nothing the bigrams and words do not already say: skipped.
+        self.max_char_df = max(100, int(0.05 * self.size)) if self.size >= 2000 else self.size + 1
 
-    def scores(self, bag: Counter[str]) -> tuple[np.ndarray, float]:
+    def has(self, term: str) -> bool:
+        tid = _TERM_IDS.get(term)
+        return tid is not None and tid < self.vocabulary and bool(self.start[tid] != self.start[tid + 1])
+
+    def scores(self, bag: Iterable[str]) -> tuple[np.ndarray, float]:
         """Score of every unit, and the best score a unit could reach (to normalise into [0, 1])."""
         slices, ceiling = [], 0.0
         for term in bag:
             tid = _TERM_IDS.get(term)
             if tid is None or tid >= self.vocabulary or self.start[tid] == self.start[tid + 1]:
+                continue
+            if len(term) == 1 and self.start[tid + 1] - self.start[tid] > self.max_char_df:
                 continue
             slices.append(slice(self.start[tid], self.start[tid + 1]))
             ceiling += float(self.idf[tid]) * (K1 + 1)
@@ -156,12 +197,22 @@ class FaqIndex:
         self._units = units  # (position in docs, text): questions, variants and their sentences
         self._answers = answers  # (position in docs, text) for entries with an answer
         self._unit_analysis = tuple(_analyze_cached(text) for _, text in units)
-        self._unit_bm25 = _Bm25([text for _, text in units])
-        self._answer_bm25 = _Bm25([text for _, text in answers])
+        self._unit_bm25 = _Bm25([_unit_terms(text) for _, text in units])
+        self._answer_bm25 = _Bm25([_answer_terms(text) for _, text in answers])
+        # Per entry, the compact wording of all its units and of its answer, for coverage features.
+        unit_blobs: list[list[str]] = [[] for _ in docs]
+        for (position, _), analysis in zip(units, self._unit_analysis, strict=True):
+            unit_blobs[position].append(analysis.compact)
+        self._unit_blob = tuple("|".join(parts) for parts in unit_blobs)
+        answer_blob = [""] * len(docs)
+        for position, text in answers:
+            answer_blob[position] = _answer_compact(text).replace(" ", "")
+        self._answer_blob = tuple(answer_blob)
 
     @classmethod
     def build(cls, docs: Iterable[Document]) -> FaqIndex:
         _reranker()  # loaded here, so that the first resident's question does not pay for it
+        _calibrator()
         entries = tuple(docs)
         units: list[tuple[int, str]] = []
         answers: list[tuple[int, str]] = []
@@ -174,41 +225,112 @@ class FaqIndex:
     def __len__(self) -> int:
         return len(self._docs)
 
+    def candidates(
+        self, query: str, reranker: Reranker | None = None
+    ) -> tuple[list[int], np.ndarray, list[str], Analyzed | None]:
+        """Candidate entries (positions in docs), their ENTRY_FEATURES rows and matched texts.
+
+        Public for knowledge/train_calibrator.py, which fits the calibrator on these very rows.
+        """
+        empty = np.zeros((0, len(ENTRY_FEATURES)))
+        if not isinstance(query, str) or not self._docs:
+            return [], empty, [], None
+        q = analyze(query[:MAX_QUERY_CHARS])
+        if not q.words:  # only punctuation, emoji, particles or pleasantries
+            return [], empty, [], q
+        model = reranker or _reranker()
+        bag = _bag(q)
+        # position in docs → unit probabilities (best first kept separately), matched text, coverage
+        p_units: dict[int, list[float]] = {}
+        matched: dict[int, tuple[float, str]] = {}
+        best_pair: dict[int, tuple[float, float, float]] = {}
+        cov_unit: dict[int, float] = {}
+
+        unit_scores, unit_ceiling = self._unit_bm25.scores(bag)
+        top_units = _top(unit_scores, CANDIDATE_UNITS)
+        exact: set[int] = set()
+        if top_units.size:
+            features = np.array([pair_features(q, self._unit_analysis[u]) for u in top_units])
+            probabilities = model.probability(features).tolist()
+            coverage = np.minimum(1.0, unit_scores[top_units] / max(unit_ceiling, 1e-9)).tolist()
+            pairs = features[:, _PAIR_COLUMNS].tolist()
+            for u, p, c, pair in zip(top_units.tolist(), probabilities, coverage, pairs, strict=True):
+                position, text = self._units[u]
+                if self._unit_analysis[u].compact == q.compact:
+                    exact.add(position)
+                    p = 1.0
+                p_units.setdefault(position, []).append(p)
+                if position not in matched or p > matched[position][0]:
+                    matched[position] = (p, text)
+                    best_pair[position] = (pair[0], pair[1], pair[2])
+                cov_unit[position] = max(cov_unit.get(position, 0.0), c)
+
+        answer_cov: dict[int, float] = {}
+        if self._answers:
+            answer_scores, ceiling = self._answer_bm25.scores(_char_bag(q.text))
+            for a in _top(answer_scores, CANDIDATE_ANSWERS).tolist():
+                position, _ = self._answers[a]
+                answer_cov[position] = min(1.0, float(answer_scores[a]) / max(ceiling, 1e-9))
+
+        positions = list(dict.fromkeys([*p_units, *answer_cov]))
+        if not positions:
+            return [], empty, [], q
+
+        words = sorted(q.word_set)
+        weights = [weight(w) for w in words]
+        total = sum(weights) or 1.0
+        known = sum(wt for w, wt in zip(words, weights, strict=True) if self._unit_bm25.has("#" + w))
+        bigrams = [b for b in q.bigrams]
+        best_p1 = [max(p_units.get(pos, [0.0])) for pos in positions]
+        rows = np.zeros((len(positions), len(ENTRY_FEATURES)))
+        for i, pos in enumerate(positions):
+            probs = sorted(p_units.get(pos, []), reverse=True)
+            p1 = probs[0] if probs else 0.0
+            units_blob, answer_blob = self._unit_blob[pos], self._answer_blob[pos]
+            in_units = [w in units_blob for w in words]
+            in_all = [u or (w in answer_blob) for w, u in zip(words, in_units, strict=True)]
+            w_cov_units = sum(wt for wt, hit in zip(weights, in_units, strict=True) if hit) / total
+            w_cov_all = sum(wt for wt, hit in zip(weights, in_all, strict=True) if hit) / total
+            others = [b for j, b in enumerate(best_p1) if j != i]
+            rows[i] = (
+                p1,
+                probs[1] if len(probs) > 1 else 0.0,
+                float(len(probs)),
+                cov_unit.get(pos, 0.0),
+                w_cov_units,
+                w_cov_all,
+                (sum(b in answer_blob for b in bigrams) / len(bigrams)) if bigrams and answer_blob else 0.0,
+                max((wt for wt, hit in zip(weights, in_all, strict=True) if not hit), default=0.0),
+                known / total,
+                p1 - max(others, default=0.0),
+                1.0 if p1 >= max(best_p1) and probs else 0.0,
+                0.0 if probs else 1.0,
+                math.log1p(len(q.compact)),
+                float(len(words)),
+                w_cov_all * p1,
+                *best_pair.get(pos, (0.0, 0.0, 0.0)),
+            )
+        texts = [
+            matched[pos][1] if pos in matched else (self._docs[pos].question or self._docs[pos].answer)
+            for pos in positions
+        ]
+        for pos in exact:
+            rows[positions.index(pos), _FEATURE_INDEX["p1"]] = 1.0
+        return positions, rows, texts, q
+
     def search(self, query: str, k: int = 3) -> list[Hit]:
         """Best entries first, each with a calibrated confidence; [] when nothing is worth showing."""
         if not isinstance(query, str) or k <= 0 or not self._docs:
             return []
-        q = analyze(query[:MAX_QUERY_CHARS])
-        if not q.words:  # only punctuation, emoji, particles or pleasantries
+        positions, rows, texts, q = self.candidates(query)
+        if not positions or q is None:
             return []
-        bag = _bag(q)
-        # position in docs → (confidence, matched text, bm25 for tie-breaks)
-        best: dict[int, tuple[float, str, float]] = {}
-
-        unit_scores, unit_ceiling = self._unit_bm25.scores(bag)
-        top_units = _top(unit_scores, CANDIDATE_UNITS)
-        if top_units.size:
-            features = np.array([pair_features(q, self._unit_analysis[u]) for u in top_units])
-            probabilities = _reranker().probability(features)
-            coverage = np.minimum(1.0, unit_scores[top_units] / unit_ceiling)
-            blended = (1 - BM25_SHARE) * probabilities + BM25_SHARE * coverage
-            for u, p in zip(top_units.tolist(), blended.tolist(), strict=True):
-                position, text = self._units[u]
-                if self._unit_analysis[u].compact == q.compact:
-                    p = max(p, 0.99)  # the same question, once normalised
-                current = best.get(position)
-                candidate = (p, text, float(unit_scores[u]))
-                if current is None or candidate[0] > current[0]:
-                    best[position] = candidate
-
-        answer_scores, ceiling = self._answer_bm25.scores(bag)
-        for a in _top(answer_scores, CANDIDATE_ANSWERS).tolist():
-            position, _ = self._answers[a]
-            p = ANSWER_ONLY_CAP * min(1.0, float(answer_scores[a]) / ceiling)
-            current = best.get(position)
-            if current is None or p > current[0]:
-                doc = self._docs[position]
-                best[position] = (p, doc.question or doc.answer, float(answer_scores[a]))
-
-        ranked = sorted(best.items(), key=lambda item: (-item[1][0], -item[1][2], item[0]))
-        return [Hit(id=self._docs[pos].id, score=round(p, 4), matched=text) for pos, (p, text, _) in ranked[:k]]
+        scores = _calibrator().probability(rows)
+        answer_only = rows[:, _FEATURE_INDEX["answer_only"]] > 0
+        scores = np.where(answer_only, np.minimum(scores, ANSWER_ONLY_CAP), scores)
+        exact = rows[:, _FEATURE_INDEX["p1"]] >= 1.0
+        scores = np.where(exact, np.maximum(scores, 0.99), scores)
+        order = sorted(range(len(positions)), key=lambda i: (-scores[i], -rows[i, 0], positions[i]))
+        return [
+            Hit(id=self._docs[positions[i]].id, score=round(float(scores[i]), 4), matched=texts[i]) for i in order[:k]
+        ]

@@ -41,3 +41,15 @@ def test_garbage_normalises_to_empty() -> None:
     for text in ["", "   ", "？？！！", "😷😷", "]]>", "<![", "\x00\ufeff"]:
         assert normalize(text) == ""
         assert segment(normalize(text)) == []
+
+
+def test_content_engineers_dialect_words() -> None:
+    assert normalize("屋头没得退烧药了") == normalize("家里没有退烧药了")
+    assert normalize("打新冠针") == normalize("打疫苗") == normalize("接种")
+    assert normalize("办酒席") == normalize("婚宴") == normalize("办酒")
+    assert normalize("阳了") == normalize("感染")
+
+
+def test_trailing_negation_is_a_yes_no_question() -> None:
+    assert normalize("社区能领退烧药不") == normalize("社区能领退烧药吗")
+    assert normalize("还隔离不隔离") == "还隔离不隔离"  # an A-不-A question keeps its 不

@@ -123,3 +123,29 @@ def test_concurrent_searches_agree(index: FaqIndex) -> None:
     for t in threads:
         t.join()
     assert all(r == expected for r in results)
+
+
+def test_dialect_medicine_question_reaches_the_medicine_entry(index: FaqIndex) -> None:
+    hits = index.search("屋头没得退烧药了")
+    assert hits and hits[0].id == 5, hits
+
+
+def test_sentence_shape_alone_is_not_a_confident_match(index: FaqIndex) -> None:
+    # Shares only 现在…还…吗 with entry 4's variants: must not be answered outright.
+    edited = [*FAQ, Document(7, "现在还能做核酸吗？", ("还能测核酸吗",), "便民核酸点已调整。")]
+    hits = FaqIndex.build(edited).search("现在还集中隔离吗")
+    assert not hits or hits[0].id != 7 or hits[0].score < ANSWER_THRESHOLD, hits
+
+
+def test_unmatched_informative_word_lowers_confidence(index: FaqIndex) -> None:
+    near = index.search("小孩几岁能打新冠疫苗")
+    far = index.search("小狗几岁能打疫苗")
+    assert near and near[0].id == 1 and near[0].score >= ANSWER_THRESHOLD
+    assert not far or far[0].score < near[0].score
+
+
+def test_candidates_rows_match_the_calibrator_features(index: FaqIndex) -> None:
+    from knowledge.model.calibrator import ENTRY_FEATURES
+
+    positions, rows, texts, _ = index.candidates("阳了咋整")
+    assert positions and rows.shape == (len(positions), len(ENTRY_FEATURES)) and len(texts) == len(positions)

@@ -1,0 +1,283 @@
+"""Fit the second-stage calibrator (knowledge/model/calibrator.json) for FAQ lookup.
+
+    .venv/bin/pip install lightgbm==4.6.0     # training only (for the out-of-fold Tianchi reranker)
+    .venv/bin/python -m knowledge.train_calibrator [--data ../shared/data] [--no-tianchi]
+
+The calibrator answers "does this candidate entry answer the query?" from what FaqIndex.candidates
+computes for it. Its training rows come from three sources, none of them the held-out resident
+questions in bench/data/policy_questions.yaml (those only measure):
+  content LOO   every question and variant of the published entries in knowledge/content/ asked
+                against the index built without that very text (the right entry is its own);
+  tianchi FAQ   simulated FAQs from one fold of tianchi train.csv (entries = query1s of a category,
+                queries = their label-1 query2s, and label-0 query2s that must not be answered), scored
+                with a reranker trained on the other four folds so that its probabilities are honest;
+  negatives     knowledge/model/ood_messages.txt (written for this) and medical search queries from
+                kuake-qic train that no policy entry covers, asked against the published content.
+A logistic regression over ENTRY_FEATURES is fitted on all rows; cross-validation grouped by entry
+(content) and by source query reports top-1 and the answered / wrong / rejected rates at candidate
+thresholds, from which ANSWER_THRESHOLD and SUGGEST_THRESHOLD in knowledge/retrieval.py are chosen.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from knowledge.model.calibrator import CALIBRATOR_PATH, ENTRY_FEATURES, Calibrator
+from knowledge.model.reranker import Reranker
+from knowledge.retrieval import ANSWER_ONLY_CAP, Document, FaqIndex
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_DATA = ROOT.parent / "shared" / "data"
+CONTENT_DIR = ROOT / "knowledge" / "content"
+OOD_FILE = ROOT / "knowledge" / "model" / "ood_messages.txt"
+SEED = 20230108
+L2 = 1.0
+# Kuake queries touching what the policy content does answer (medicine for fever, vaccination,
+# testing, chronic patients' care…) are not used as negatives: some of them have a right entry.
+_POLICY_TOPIC = re.compile(
+    r"新冠|冠状|疫苗|接种|核酸|抗原|疫情|防疫|肺炎|隔离|口罩|发烧|发热|退烧|咳嗽|感冒|药|阳性|透析|孕|产妇|慢性病|"
+    r"高血压|糖尿病|心脏病|老人|社区|医院|转诊|急救|120|健康包|血氧|体温"
+)
+
+Row = tuple[np.ndarray, np.ndarray, str]  # features, labels (1 = right entry), source
+
+
+def load_content() -> list[dict[str, Any]]:
+    entries = []
+    for path in sorted(CONTENT_DIR.glob("*.yaml")):
+        for raw in yaml.safe_load(path.read_text(encoding="utf-8"))["entries"]:
+            if raw["status"] == "published":
+                entries.append(raw)
+    return entries
+
+
+def _documents(entries: list[dict[str, Any]]) -> list[Document]:
+    return [
+        Document(id=i, question=e["question"], variants=tuple(e["variants"]), answer=e["answer"])
+        for i, e in enumerate(entries)
+    ]
+
+
+def content_loo(entries: list[dict[str, Any]], with_answers: bool = True) -> list[tuple[Row, int]]:
+    """Each question/variant against the index built without it; the group is the entry.
+
+    Also run with the answers left out, so that the calibrator does not depend on answer text that
+    an FAQ (or a benchmark bank) may not have.
+    """
+    docs = _documents(entries)
+    if not with_answers:
+        docs = [Document(id=d.id, question=d.question, variants=d.variants) for d in docs]
+    source = "content" if with_answers else "content-noans"
+    out: list[tuple[Row, int]] = []
+    for i, doc in enumerate(docs):
+        texts = [doc.question, *doc.variants]
+        for j, text in enumerate(texts):
+            rest = [t for k, t in enumerate(texts) if k != j]
+            held = Document(id=i, question=rest[0], variants=tuple(rest[1:]), answer=doc.answer)
+            index = FaqIndex.build([*docs[:i], held, *docs[i + 1 :]])
+            positions, x, _, _ = index.candidates(text)
+            if positions:
+                out.append(((x, np.array([float(p == i) for p in positions]), source), i))
+    return out
+
+
+def negatives(entries: list[dict[str, Any]], data: Path, n_kuake: int) -> list[tuple[Row, int]]:
+    index = FaqIndex.build(_documents(entries))
+    messages = [
+        line.strip() for line in OOD_FILE.read_text(encoding="utf-8").splitlines() if line.strip() and line[0] != "#"
+    ]
+    kuake: list[str] = []
+    path = data / "kuake-qic" / "KUAKE-QIC_train.json"
+    if path.exists():
+        rows = json.loads(path.read_text(encoding="utf-8"))
+        kuake = [r["query"] for r in rows if len(r["query"]) <= 40 and not _POLICY_TOPIC.search(r["query"])]
+        random.Random(SEED).shuffle(kuake)
+        kuake = kuake[:n_kuake]
+    else:
+        print(f"skip kuake-qic: {path} not found")
+    out: list[tuple[Row, int]] = []
+    for k, (text, source) in enumerate([(m, "ood") for m in messages] + [(q, "kuake") for q in kuake]):
+        positions, x, _, _ = index.candidates(text)
+        if positions:
+            out.append(((x, np.zeros(len(positions)), source), 100_000 + k))
+    return out
+
+
+def tianchi_faq(data: Path) -> list[tuple[Row, int]]:
+    """Simulated FAQs from the held-out fold of train.csv, scored by a reranker that never saw it."""
+    from knowledge import train_reranker as tr
+
+    groups = tr.load_groups(data / "tianchi-ncov-sim" / "train.csv")
+    order = list(range(len(groups)))
+    random.Random(tr.SEED).shuffle(order)
+    held = set(order[0 :: tr.FOLDS])
+    train_groups = [g for i, g in enumerate(groups) if i not in held]
+    cache: dict = {}
+    x, y = tr.featurize(tr.training_pairs(train_groups, random.Random(tr.SEED)), cache)
+    booster = tr.train(x, y, tr.GRID[0])
+    shipped = json.loads((ROOT / "knowledge" / "model" / "reranker.json").read_text(encoding="utf-8"))
+    spec = tr.export(booster, (shipped["calibration"]["a"], shipped["calibration"]["b"]))
+    fold_model = Reranker(spec)
+
+    by_category: dict[str, list[list[tuple[str, str, int]]]] = {}
+    categories = _categories(data / "tianchi-ncov-sim" / "train.csv")
+    for i in sorted(held):
+        by_category.setdefault(categories[groups[i][0][0]], []).append(groups[i])
+    out: list[tuple[Row, int]] = []
+    for bank in by_category.values():
+        index = FaqIndex.build(Document(id=j, question=g[0][0]) for j, g in enumerate(bank))
+        for j, group in enumerate(bank):
+            for _, q2, label in group:
+                positions, x, _, _ = index.candidates(q2, reranker=fold_model)
+                if positions:
+                    labels = np.array([float(label == 1 and p == j) for p in positions])
+                    out.append(((x, labels, "tianchi"), 200_000 + len(out)))
+    # The dev protocol on the held-out fold: a query1 against its own labelled query2s only, where
+    # every candidate is a near-duplicate and the reranker's judgement must decide.
+    for group in (groups[i] for i in sorted(held)):
+        if len(group) < 2 or not any(label for _, _, label in group):
+            continue
+        index = FaqIndex.build(Document(id=j, question=q2) for j, (_, q2, _) in enumerate(group))
+        positions, x, _, _ = index.candidates(group[0][0], reranker=fold_model)
+        if positions:
+            labels = np.array([float(group[p][2] == 1) for p in positions])
+            out.append(((x, labels, "tianchi-own"), 300_000 + len(out)))
+    return out
+
+
+def _categories(path: Path) -> dict[str, str]:
+    import csv
+
+    with path.open(encoding="utf-8") as fh:
+        return {row["query1"]: row["category"] for row in csv.DictReader(fh)}
+
+
+def fit(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> dict[str, Any]:
+    """L2-regularised logistic regression on standardised features (Newton's method)."""
+    mean = x.mean(axis=0)
+    scale = x.std(axis=0) + 1e-9
+    z = np.hstack([(x - mean) / scale, np.ones((x.shape[0], 1))])
+    beta = np.zeros(z.shape[1])
+    reg = np.full(z.shape[1], L2)
+    reg[-1] = 0.0
+    for _ in range(100):
+        p = 1.0 / (1.0 + np.exp(-np.clip(z @ beta, -30, 30)))
+        grad = z.T @ (w * (p - y)) + reg * beta
+        hess = (z * (w * p * (1 - p))[:, None]).T @ z + np.diag(reg + 1e-9)
+        step = np.linalg.solve(hess, grad)
+        beta -= step
+        if np.abs(step).max() < 1e-9:
+            break
+    return {
+        "features": list(ENTRY_FEATURES),
+        "mean": mean.tolist(),
+        "scale": scale.tolist(),
+        "coef": beta[:-1].tolist(),
+        "intercept": float(beta[-1]),
+    }
+
+
+def stack(rows: list[tuple[Row, int]], weights: dict[str, float]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    x = np.vstack([r[0][0] for r in rows])
+    y = np.concatenate([r[0][1] for r in rows])
+    w = np.concatenate([np.full(len(r[0][1]), weights[r[0][2]]) for r in rows])
+    return x, y, w
+
+
+def report(rows: list[tuple[Row, int]], predict: Any, thresholds: list[tuple[float, float]]) -> None:
+    """Per source: top-1, and for each (answer, suggest) pair the product outcomes."""
+    for source in ("content", "content-noans", "tianchi", "tianchi-own", "ood", "kuake"):
+        chosen = [r for r, _ in rows if r[2] == source]
+        if not chosen:
+            continue
+        tops = []
+        for x, labels, _ in chosen:
+            s = predict(x)
+            s = np.where(x[:, ENTRY_FEATURES.index("answer_only")] > 0, np.minimum(s, ANSWER_ONLY_CAP), s)
+            i = int(np.argmax(s))
+            best3 = sorted(zip(-s, labels, strict=True))[:3]
+            tops.append((float(s[i]), bool(labels[i] > 0), bool(labels.any()), best3))
+        has = [t for t in tops if t[2]]
+        line = f"{source:<8} n={len(chosen):<5}"
+        if has:
+            line += f" top1 {np.mean([t[1] for t in has]):.3f}"
+        for a, s_ in thresholds:
+            answered = [t for t in tops if t[0] >= a]
+            right = sum(t[1] for t in answered)
+            sugg = sum(1 for t in tops if not (t[0] >= a and t[1]) and any(-sc >= s_ and lb for sc, lb in t[3]))
+            none_below_s = sum(1 for t in tops if t[0] < s_)
+            if has:
+                line += f" | a{a:.2f}: right {right / len(tops):.3f} wrong {(len(answered) - right) / len(tops):.3f}"
+                line += f" sugg {sugg / len(tops):.3f}"
+            else:
+                line += f" | a{a:.2f}: answered {len(answered) / len(tops):.3f} below-s {none_below_s / len(tops):.3f}"
+        print(line)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--no-tianchi", action="store_true")
+    parser.add_argument("--kuake", type=int, default=1500)
+    parser.add_argument("--out", type=Path, default=CALIBRATOR_PATH)
+    args = parser.parse_args()
+
+    try:
+        Calibrator.load(args.out)
+    except (ValueError, FileNotFoundError, KeyError):
+        # FaqIndex.build loads the shipped calibrator; start from "confidence = p1" when the
+        # features changed, the rows computed below do not depend on it.
+        n = len(ENTRY_FEATURES)
+        bootstrap = {
+            "features": list(ENTRY_FEATURES),
+            "mean": [0.0] * n,
+            "scale": [1.0] * n,
+            "coef": [4.0] + [0.0] * (n - 1),
+            "intercept": -2.0,
+        }
+        args.out.write_text(json.dumps(bootstrap), encoding="utf-8")
+    entries = load_content()
+    rows = content_loo(entries) + content_loo(entries, with_answers=False)
+    rows += negatives(entries, args.data, args.kuake)
+    if not args.no_tianchi and (args.data / "tianchi-ncov-sim").is_dir():
+        rows += tianchi_faq(args.data)
+    weights = {"content": 1.0, "content-noans": 0.5, "tianchi": 0.25, "tianchi-own": 0.5, "ood": 1.0, "kuake": 0.3}
+    print({s: sum(1 for r, _ in rows if r[2] == s) for s in weights})
+
+    thresholds = [(0.55, 0.3), (0.6, 0.3), (0.65, 0.3), (0.7, 0.3)]
+    print("baseline (reranker p1 alone):")
+    report(rows, lambda x: x[:, 0], thresholds)
+    # Cross-validation grouped by entry / query: the rows of one entry's variants stay together.
+    groups = sorted({g for _, g in rows})
+    random.Random(SEED).shuffle(groups)
+    fold_of = {g: k % 5 for k, g in enumerate(groups)}
+    oof: list[tuple[Row, int]] = []
+    for k in range(5):
+        train_rows = [r for r in rows if fold_of[r[1]] != k]
+        model = Calibrator(fit(*stack(train_rows, weights)))
+        oof += [((r[0][0], r[0][1], r[0][2]), r[1]) for r in rows if fold_of[r[1]] == k]
+        for r in rows:
+            if fold_of[r[1]] == k:
+                _OOF[id(r[0][0])] = model.probability(r[0][0])
+    print("calibrator, 5-fold cross-validated:")
+    report(oof, lambda x: _OOF[id(x)], thresholds)
+
+    spec = fit(*stack(rows, weights))
+    args.out.write_text(json.dumps(spec, indent=1), encoding="utf-8")
+    print(f"wrote {args.out}")
+    for name, c in zip(ENTRY_FEATURES, spec["coef"], strict=True):
+        print(f"  {name:<14}{c:+.3f}")
+
+
+_OOF: dict[int, np.ndarray] = {}
+
+if __name__ == "__main__":
+    main()
