@@ -8,11 +8,12 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api import health, simulate
+from api import faq, health, simulate
 from bot.pipeline import Pipeline
 from hotline.db import create_db_engine, migrate, session_scope
 from hotline.settings import Settings, get_settings
 from knowledge.base import KnowledgeBase
+from knowledge.loader import load_builtin_if_empty
 from residents import service as resident_service
 
 log = logging.getLogger(__name__)
@@ -24,6 +25,8 @@ def prepare(settings: Settings) -> tuple[KnowledgeBase, Pipeline]:
     migrate(engine)
     with session_scope(engine) as session:
         resident_service.default_community(session=session, settings=settings)
+    with session_scope(engine) as session:
+        load_builtin_if_empty(session=session)
     knowledge = KnowledgeBase(engine)
     knowledge.refresh()
     return knowledge, Pipeline(engine=engine, settings=settings, knowledge=knowledge)
@@ -48,4 +51,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="社区服务热线", version="0.1.0", lifespan=lifespan)
     app.include_router(health.router)
     app.include_router(simulate.router)
+    app.include_router(faq.router)
     return app

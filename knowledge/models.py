@@ -19,6 +19,8 @@ class FaqStatus(StrEnum):
 
 
 class FaqEntry(SQLModel, table=True):
+    """A policy question and its answer; only published entries within their dates are served."""
+
     id: int | None = Field(default=None, primary_key=True)
     key: str | None = Field(default=None, unique=True, max_length=100, description="stable slug of built-in entries")
     question: str = Field(max_length=200)
@@ -37,6 +39,15 @@ class FaqEntry(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
     updated_by: str = Field(default="system", max_length=50)
+
+
+def in_force(entry: FaqEntry, today: date) -> bool:
+    """Published and within its effective dates: only such entries are ever served as current."""
+    if entry.status != FaqStatus.PUBLISHED:
+        return False
+    if entry.effective_from and entry.effective_from > today:
+        return False
+    return not (entry.effective_to and entry.effective_to < today)
 
 
 class FaqRevision(SQLModel, table=True):

@@ -16,6 +16,7 @@ from api.app import create_app
 from hotline import timeutil
 from hotline.db import create_db_engine, migrate
 from hotline.settings import Settings, load_settings
+from knowledge.loader import load_builtin_if_empty
 from residents import accounts
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
@@ -26,10 +27,13 @@ OFFICE_PHONE = "023-61234567"
 
 @pytest.fixture(scope="session")
 def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Migrate once; each test gets a copy (a real database, fresh per test, cheap)."""
+    """Migrate and load the built-in content once; each test gets a copy (real, fresh per test, cheap)."""
     path = tmp_path_factory.mktemp("template") / "hotline.db"
     engine = create_db_engine(f"sqlite:///{path}")
     migrate(engine)
+    with Session(engine) as db_session:
+        load_builtin_if_empty(session=db_session)
+        db_session.commit()
     with engine.connect() as connection:
         connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     engine.dispose()

@@ -1,0 +1,111 @@
+"""A superseded, not-yet-valid or expired measure is never served as current."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from knowledge import service
+from knowledge.base import KnowledgeBase
+from knowledge.models import FaqStatus
+from tests.conftest import FrozenClock
+from tests.knowledge.conftest import entry_payload
+
+
+def _by_key(engine: Engine) -> dict[str, Any]:
+    with Session(engine) as session:
+        rows, _ = service.list_entries(session=session, limit=10_000)
+    return {row.key: row for row in rows}
+
+
+def test_no_superseded_entry_is_served_and_each_points_to_a_live_one(
+    knowledge: KnowledgeBase, engine: Engine, content: list[dict[str, Any]]
+) -> None:
+    rows = _by_key(engine)
+    superseded = [raw for raw in content if raw["status"] == "superseded"]
+    assert superseded, "the shipped content has superseded 2020–2022 measures"
+    for raw in superseded:
+        row = rows[raw["key"]]
+        assert row.status == FaqStatus.SUPERSEDED
+        assert knowledge.get(row.id) is None, raw["key"]
+        replacement = rows.get(raw["superseded_by"])
+        assert replacement is not None, f"{raw['key']} → {raw['superseded_by']}"
+        assert replacement.status == FaqStatus.PUBLISHED and knowledge.get(replacement.id) is not None
+
+
+def test_asking_an_old_measure_in_its_own_words_never_returns_it(
+    knowledge: KnowledgeBase, engine: Engine, content: list[dict[str, Any]]
+) -> None:
+    rows = _by_key(engine)
+    for raw in content:
+        if raw["status"] != "superseded":
+            continue
+        old_id = rows[raw["key"]].id
+        for text in (raw["question"], *raw["variants"]):
+            found = knowledge.lookup(text)
+            assert found.answer is None or found.answer.id != old_id, text
+            assert old_id not in [entry.id for entry in found.suggestions], text
+
+
+def test_every_published_entry_in_force_is_served(
+    knowledge: KnowledgeBase, engine: Engine, content: list[dict[str, Any]]
+) -> None:
+    rows = _by_key(engine)
+    published = [raw for raw in content if raw["status"] == "published" and raw["effective_to"] is None]
+    assert all(knowledge.get(rows[raw["key"]].id) is not None for raw in published)
+    assert len(knowledge) == len(published)
+
+
+def test_marking_an_entry_superseded_stops_serving_it_at_once(
+    client: TestClient, admin_headers: dict[str, str], knowledge: KnowledgeBase, engine: Engine
+) -> None:
+    created = client.post("/api/faq", json=entry_payload(), headers=admin_headers).json()
+    assert knowledge.get(created["id"]) is not None
+    replacement = next(key for key, row in _by_key(engine).items() if row.status == FaqStatus.PUBLISHED)
+    response = client.put(
+        f"/api/faq/{created['id']}",
+        json={"status": "superseded", "superseded_by": replacement},
+        headers=admin_headers,
+    )
+    assert response.status_code == 200
+    assert knowledge.get(created["id"]) is None
+    found = knowledge.lookup(created["question"])
+    assert found.answer is None or found.answer.id != created["id"]
+
+
+def test_an_entry_is_served_only_within_its_effective_dates(
+    client: TestClient, admin_headers: dict[str, str], knowledge: KnowledgeBase, clock: FrozenClock
+) -> None:
+    today = clock.now().date()
+    future = client.post(
+        "/api/faq",
+        json=entry_payload(question="新的便民服务点下周开吗？", effective_from=str(today + timedelta(days=1))),
+        headers=admin_headers,
+    ).json()
+    expired = client.post(
+        "/api/faq",
+        json=entry_payload(
+            question="去年冬天的临时发药点还在吗？",
+            effective_from=str(today - timedelta(days=30)),
+            effective_to=str(today - timedelta(days=1)),
+        ),
+        headers=admin_headers,
+    ).json()
+    current = client.post(
+        "/api/faq", json=entry_payload(question="社区图书角几点开门？", effective_to=str(today)), headers=admin_headers
+    ).json()
+    assert (future["serving"], expired["serving"], current["serving"]) == (False, False, True)
+    assert knowledge.get(future["id"]) is None and knowledge.get(expired["id"]) is None
+    assert knowledge.get(current["id"]) is not None
+
+    # The day turns: the next lookup notices without anyone editing or restarting.
+    knowledge.stale_check_seconds = 0
+    clock.advance(days=1)
+    knowledge.lookup("随便问问")
+    assert knowledge.get(future["id"]) is not None
+    assert knowledge.get(current["id"]) is None
+    assert knowledge.get(expired["id"]) is None
