@@ -6,22 +6,25 @@ The order of precedence is the order of the steps in :func:`converse`.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 
 from bot import policy, texts
-from bot.flows import FLOWS, flow_for
+from bot.flows import FLOWS, emergency, flow_for, handoff
 from bot.flows.handoff import human
-from bot.flows.status import status
+from bot.flows.status import CANCEL_BY_NUMBER, start_cancel, status
 from bot.intents import MENU_INTENTS, Intent, detect
 from bot.messages import Reply
 from bot.parsing import clean
 from bot.runner import FlowRunner
 from bot.turn import Turn
+from hotline.timeutil import utcnow
 
 runner = FlowRunner(FLOWS)
 
-# Checks that run on every message before anything else, even mid-flow (emergency triage).
+# Checks that run on every message before anything else, even mid-flow: emergency triage first
+# (nothing may delay a red flag), then the open-consult mode (messages go to the member).
 Interrupt = Callable[[Turn, str], Reply | None]
-INTERRUPTS: list[Interrupt] = []
+INTERRUPTS: list[Interrupt] = [emergency.make_interrupt(runner), handoff.interrupt]
 
 Command = Callable[[Turn], Reply]
 COMMANDS: dict[str, Command] = {}
@@ -36,15 +39,15 @@ def command(*words: str) -> Callable[[Command], Command]:
     return register
 
 
-@command("取消", "不要了", "不办了", "取消登记")
+@command("取消", "不要了", "不办了", "取消登记", "算了")
 def _cancel(turn: Turn) -> Reply:
     if turn.state.flow is None:
-        return Reply(texts.nothing_to_cancel(), intent=Intent.CANCEL)
+        return start_cancel(turn, runner)
     turn.state.clear_flow()
     return Reply(texts.cancelled(), intent=Intent.CANCEL)
 
 
-@command("重新开始", "从头开始", "重来")
+@command("重新开始", "从头开始", "重来", "重新来")
 def _restart(turn: Turn) -> Reply:
     turn.state.clear_flow()
     turn.state.context.clear()
@@ -57,29 +60,45 @@ def _human(turn: Turn) -> Reply:
     return human(turn)
 
 
-@command("查询进度", "查进度", "进度", "查询")
+@command("查询进度", "查进度", "进度", "查询", "我的登记")
 def _status(turn: Turn) -> Reply:
     return status(turn)
 
 
-@command("帮助", "菜单", "help", "你好", "您好", "在吗")
+@command("帮助", "菜单", "help", "你好", "您好", "在吗", "在不在")
 def _help(turn: Turn) -> Reply:
     return Reply(texts.help_text(turn.office_phone), intent=None)
 
 
-@command("继续")
+@command("谢谢", "谢谢你", "好的谢谢", "多谢", "感谢", "辛苦了")
+def _thanks(turn: Turn) -> Reply:
+    return Reply(texts.thanks(), intent=None)
+
+
+@command("继续", "接着办", "继续登记")
 def _resume(turn: Turn) -> Reply:
+    if turn.state.flow in FLOWS:
+        return runner.resume(turn)
     suspended = turn.state.context.pop("suspended", None)
     if not suspended or suspended.get("flow") not in FLOWS:
         return Reply(texts.nothing_to_resume(), intent=None)
-    turn.state.flow, turn.state.step, turn.state.slots = suspended["flow"], suspended["step"], suspended["slots"]
     flow = FLOWS[suspended["flow"]]
-    return runner.step(turn, "") or runner.start(turn, flow)
+    if utcnow() - datetime.fromisoformat(suspended["at"]) > flow.timeout:
+        return Reply(texts.flow_timed_out(flow.title) + "回复“帮助”查看菜单。", intent=None)
+    turn.state.flow, turn.state.step, turn.state.slots = suspended["flow"], suspended["step"], suspended["slots"]
+    return runner.resume(turn, prefix=f"好的，继续{flow.title}。\n")
 
 
 def converse(turn: Turn, text: str) -> Reply:
     """Answer one text (typed, spoken or a menu key's meaning) from a resident."""
-    text = clean(text)
+    reply = _converse(turn, clean(text))
+    notice = turn.state.context.pop("notice", None)
+    if notice and reply.text:
+        reply.text = f"{notice}\n{reply.text}"
+    return reply
+
+
+def _converse(turn: Turn, text: str) -> Reply:
     if not text:
         return Reply(texts.help_text(turn.office_phone), intent=None)
     for interrupt in INTERRUPTS:
@@ -89,21 +108,29 @@ def converse(turn: Turn, text: str) -> Reply:
     handler = COMMANDS.get(text.lower())
     if handler is not None:
         return handler(turn)
+    by_number = CANCEL_BY_NUMBER.match(text.replace(" ", ""))
+    if by_number:
+        turn.state.clear_flow()
+        return start_cancel(turn, runner, number=by_number.group(1))
 
     prefix = ""
     state = turn.state
     if state.flow is not None:
-        if runner.is_expired(turn):
-            prefix = texts.flow_timed_out(FLOWS[state.flow].title) + "\n"
+        if state.flow not in FLOWS or runner.is_expired(turn):
+            title = FLOWS[state.flow].title if state.flow in FLOWS else "上次"
+            prefix = texts.flow_timed_out(title) + "\n"
             state.clear_flow()
         else:
-            reply = runner.step(turn, text)
+            reply = runner.step(turn, text, fallback=lambda: _off_script(turn, text))
             if reply is not None:
                 return reply
 
     choices = state.context.pop("choices", None)
     if choices and text.isdigit() and 1 <= int(text) <= len(choices):
         return policy.choose(turn, choices[int(text) - 1])
+    if text.isdigit() and prefix:
+        # A number meant for the expired question must not start some other menu item.
+        return Reply(prefix + texts.help_text(turn.office_phone), intent=None)
     if text.isdigit():
         return start_menu_item(turn, text, prefix)
     reply = start(turn, detect(text), text)
@@ -112,15 +139,38 @@ def converse(turn: Turn, text: str) -> Reply:
     return reply
 
 
+def _off_script(turn: Turn, text: str) -> Reply | None:
+    """Mid-flow, a message that is no answer to the question may be something else entirely."""
+    intent = detect(text)
+    if intent == Intent.CANCEL:
+        turn.state.clear_flow()
+        return Reply(texts.cancelled(), intent=Intent.CANCEL)
+    if intent in (Intent.HUMAN, Intent.STATUS):
+        return start(turn, intent, text)
+    flow = flow_for(intent)
+    if flow is not None and flow.name != turn.state.flow and len(text) >= 4:
+        return runner.start(turn, flow, text=text)
+    if intent == Intent.POLICY and len(text) >= 6 and turn.knowledge is not None:
+        answer = policy.answer(turn, text)
+        if answer.faq_id is not None:
+            pending = runner.resume(turn)
+            answer.text = f"{answer.text}\n\n{texts.flow_pending(FLOWS[turn.state.flow or ''].title)}{pending.text}"
+            return answer
+        turn.state.context.pop("choices", None)
+    return None
+
+
 def start(turn: Turn, intent: str, text: str = "") -> Reply:
     """Begin what the resident asked for."""
     flow = flow_for(intent)
     if flow is not None:
-        return runner.start(turn, flow)
+        return runner.start(turn, flow, text=text)
     if intent == Intent.STATUS:
         return status(turn)
     if intent == Intent.HUMAN:
         return human(turn, text)
+    if intent == Intent.CANCEL:
+        return start_cancel(turn, runner, text=text)
     if intent == Intent.POLICY and text:
         return policy.answer(turn, text)
     if intent == Intent.POLICY:

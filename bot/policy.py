@@ -12,7 +12,8 @@ def answer(turn: Turn, text: str) -> Reply:
     """Answer from the knowledge base when confident; numbered choices when unsure; else a human."""
     if turn.knowledge is None:
         return Reply(texts.unknown(turn.office_phone), intent=Intent.UNKNOWN)
-    lookup = turn.knowledge.lookup(text)
+    # Regional entries of other provinces must not answer this resident (Chongqing vs Liaoning rules).
+    lookup = turn.knowledge.lookup(text, region=turn.community.region)
     if lookup.answer is not None:
         entry = lookup.answer
         return Reply(texts.policy_answer(entry.answer, entry.source), intent=Intent.POLICY, faq_id=entry.id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from bot import texts
@@ -15,22 +16,33 @@ CONSENT = "consent"
 CONFIRM = "confirm"
 EDIT = "edit"
 
-YES = {"同意", "同意。", "好", "好的", "可以", "行", "要得", "嗯", "是", "1"}
-NO = {"不同意", "不同意。", "不", "不要", "拒绝", "不行", "算了", "2"}
+YES = {"同意", "好", "好的", "可以", "行", "要得", "嗯", "是", "1", "ok", "同意的", "我同意"}
+NO = {"不同意", "不", "不要", "拒绝", "不行", "算了", "2", "不愿意"}
+CONFIRM_YES = {"1", "确认", "对", "是", "好", "好的", "没问题", "可以", "对的", "要得", "确定", "ok"}
+CONFIRM_EDIT = {"2", "修改", "改", "要改"}
+CONFIRM_NO = {"0", "取消", "不要", "不要了", "算了"}
 
 
 def _answer(text: str) -> str:
-    return text.strip().rstrip("。.!！~～").strip()
+    return text.strip().rstrip("。.!！~～").strip().lower()
 
 
 class FlowRunner:
     def __init__(self, flows: dict[str, Flow]) -> None:
         self.flows = flows
 
-    def start(self, turn: Turn, flow: Flow, reply_prefix: str = "") -> Reply:
-        """Begin ``flow``: ask for consent when it needs personal data, else the first slot."""
+    def start(
+        self, turn: Turn, flow: Flow, reply_prefix: str = "", text: str = "", initial: dict[str, Any] | None = None
+    ) -> Reply:
+        """Begin ``flow``: ask for consent when it needs personal data, else the first slot.
+
+        ``text`` is the opening message (slots it already answers are not asked); ``initial`` are
+        slots the caller knows (the ticket number in "取消 0031").
+        """
         state = turn.state
-        state.flow, state.step, state.slots = flow.name, None, self._prefill(turn, flow)
+        given = {**flow.extract(text, turn), **(initial or {})} if text or initial else {}
+        state.flow, state.step = flow.name, None
+        state.slots = {**self._prefill(turn, flow), **given}
         if flow.consent_purpose and turn.resident.consent is not True:
             # Asked once; after a refusal the flow waits at the consent step so that a later
             # "同意" carries on, while anything else is handled as a fresh message.
@@ -42,8 +54,12 @@ class FlowRunner:
             )
         return self._advance(turn, flow, prefix=reply_prefix)
 
-    def step(self, turn: Turn, text: str) -> Reply | None:
-        """Feed the resident's answer to the current step; None when it is not an answer to it."""
+    def step(self, turn: Turn, text: str, fallback: Callable[[], Reply | None] | None = None) -> Reply | None:
+        """Feed the resident's answer to the current step; None when it is not an answer to it.
+
+        ``fallback`` is tried when the answer does not fit the slot: the resident may have said
+        something else entirely ("我要找真人", a policy question) rather than answered badly.
+        """
         state = turn.state
         flow = self.flows[state.flow or ""]
         answer = _answer(text)
@@ -59,10 +75,36 @@ class FlowRunner:
         try:
             state.slots[slot.name] = flow.validate(slot, text, turn, state.slots)
         except Reask as reask:
-            return Reply(reask.message, intent=flow.name)
+            other = fallback() if fallback is not None else None
+            return other if other is not None else Reply(reask.message, intent=flow.name)
         if state.context.pop("editing", False):
             return self._to_confirm(turn, flow)
         return self._advance(turn, flow)
+
+    def resume(self, turn: Turn, prefix: str = "") -> Reply:
+        """Say again what the current step asks (after an interruption, or on "继续")."""
+        flow = self.flows[turn.state.flow or ""]
+        step = turn.state.step
+        if step == CONSENT:
+            return Reply(
+                prefix + texts.consent_request(flow.consent_purpose or flow.title, turn.office_phone), intent=flow.name
+            )
+        if step == EDIT:
+            return self._choose_edit(turn, flow, "")
+        slot = self._slot(flow, step)
+        if slot is not None:
+            return Reply(prefix + flow.prompt(slot, turn, turn.state.slots), intent=flow.name)
+        return self._advance(turn, flow, prefix) if step != CONFIRM else self._to_confirm(turn, flow, prefix)
+
+    def suspend(self, turn: Turn) -> dict[str, Any] | None:
+        """Put the active flow aside (an emergency came first); "继续" brings it back."""
+        state = turn.state
+        if state.flow is None or state.flow not in self.flows:
+            return None
+        suspended = {"flow": state.flow, "step": state.step, "slots": state.slots, "at": utcnow().isoformat()}
+        state.context["suspended"] = suspended
+        state.clear_flow()
+        return suspended
 
     def is_expired(self, turn: Turn) -> bool:
         flow = self.flows.get(turn.state.flow or "")
@@ -74,7 +116,8 @@ class FlowRunner:
         purpose = flow.consent_purpose or flow.title
         if answer in YES or answer.startswith("同意"):
             resident_service.record_consent(session=turn.session, resident=turn.resident, granted=True, purpose=purpose)
-            turn.state.slots = self._prefill(turn, flow)
+            # What the opening message already said is kept; the profile fills the rest.
+            turn.state.slots = {**self._prefill(turn, flow), **turn.state.slots}
             return self._advance(turn, flow, prefix=texts.consent_granted() + "\n")
         if answer in NO or answer.startswith("不同意"):
             resident_service.record_consent(
@@ -88,20 +131,20 @@ class FlowRunner:
         return Reply(texts.consent_reask(), intent=flow.name)
 
     def _confirm(self, turn: Turn, flow: Flow, answer: str) -> Reply:
-        if answer in {"1", "确认", "对", "是", "好", "好的", "没问题", "可以"}:
+        if answer in CONFIRM_YES:
             slots = dict(turn.state.slots)
             self._remember(turn, flow, slots)
             turn.state.clear_flow()
             return flow.complete(turn, slots)
-        if answer in {"2", "修改", "改"}:
+        if answer in CONFIRM_EDIT and flow.editable:
             turn.state.step = EDIT
             return Reply(
                 texts.choose_slot_to_edit([s.label for s in self._asked(flow, turn.state.slots)]), intent=flow.name
             )
-        if answer in {"0", "取消"}:
+        if answer in CONFIRM_NO or (answer in CONFIRM_EDIT and not flow.editable):
             turn.state.clear_flow()
-            return Reply(texts.cancelled(), intent="cancel")
-        return Reply(f"{flow.summary(turn, turn.state.slots)}\n{texts.confirm_footer()}", intent=flow.name)
+            return Reply(flow.aborted(), intent="cancel")
+        return Reply(f"{flow.summary(turn, turn.state.slots)}\n{flow.confirm_footer()}", intent=flow.name)
 
     def _choose_edit(self, turn: Turn, flow: Flow, answer: str) -> Reply:
         options = self._asked(flow, turn.state.slots)
@@ -124,7 +167,7 @@ class FlowRunner:
 
     def _to_confirm(self, turn: Turn, flow: Flow, prefix: str = "") -> Reply:
         turn.state.step = CONFIRM
-        return Reply(f"{prefix}{flow.summary(turn, turn.state.slots)}\n{texts.confirm_footer()}", intent=flow.name)
+        return Reply(f"{prefix}{flow.summary(turn, turn.state.slots)}\n{flow.confirm_footer()}", intent=flow.name)
 
     # -- helpers -----------------------------------------------------------------------------
 

@@ -62,8 +62,11 @@ def restarted() -> str:
 
 
 def consent_request(purpose: str, office_phone: str) -> str:
+    # One separate consent (PIPL Art. 29) covering contact details and the health facts the
+    # requests need, asked once before any is collected and remembered for later requests.
     return (
-        f"为了{purpose}，需要记录您的电话和住址等信息，仅用于本次服务，社区工作人员可见。\n"
+        f"为了{purpose}，需要记录您的称呼、电话、住址，以及用药或就医人的年龄和健康情况，"
+        f"仅用于社区为您办理服务，社区工作人员可见，下次办理不用再填。\n"
         f"回复“同意”继续；回复“不同意”可拨打社区电话 {office_phone} 办理。"
     )
 
@@ -90,11 +93,19 @@ def choose_slot_to_edit(options: list[str]) -> str:
 
 
 def flow_timed_out(title: str) -> str:
-    return f"上次的{title}登记超过时间没有完成，已为您清除。"
+    return f"上次的{title}超过时间没有完成，已为您清除。"
 
 
 def flow_resumable(title: str) -> str:
-    return f"（您的{title}登记已保留，稍后回复“继续”即可完成。）"
+    return f"（您的{title}已保留，稍后回复“继续”即可完成。）"
+
+
+def flow_pending(title: str) -> str:
+    return f"（您的{title}还没办完）"
+
+
+def thanks() -> str:
+    return "不客气！还需要什么帮助，回复“帮助”查看菜单。"
 
 
 def nothing_to_resume() -> str:

@@ -21,7 +21,9 @@ from tests.conftest import OFFICE_PHONE
 
 
 def _text(text: str, msg_id: str, openid: str = "oResident1") -> Inbound:
-    return Inbound(openid=openid, kind=InboundKind.TEXT, created_at=datetime(2026, 1, 22, 9, tzinfo=UTC), msg_id=msg_id, text=text)
+    return Inbound(
+        openid=openid, kind=InboundKind.TEXT, created_at=datetime(2026, 1, 22, 9, tzinfo=UTC), msg_id=msg_id, text=text
+    )
 
 
 @pytest.fixture
@@ -109,7 +111,10 @@ def test_messages_left_unanswered_by_a_crash_are_answered_late(
 
 def test_delivery_reports_are_acknowledged_without_being_stored(pipeline: Pipeline, engine: Engine) -> None:
     report = Inbound(
-        openid="oMember", kind=InboundKind.EVENT, created_at=datetime(2026, 1, 22, tzinfo=UTC), event="templatesendjobfinish"
+        openid="oMember",
+        kind=InboundKind.EVENT,
+        created_at=datetime(2026, 1, 22, tzinfo=UTC),
+        event="templatesendjobfinish",
     )
     assert pipeline.process(report).text is None
     with Session(engine) as session:

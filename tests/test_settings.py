@@ -45,8 +45,14 @@ def test_production_accepts_real_secrets_and_disables_the_simulator(tmp_path: Pa
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("secret_key", ""), ("secret_key", "changeme"), ("secret_key", "short"), ("wechat_token", "token"),
-     ("wechat_appid", ""), ("office_phone", "")],
+    [
+        ("secret_key", ""),
+        ("secret_key", "changeme"),
+        ("secret_key", "short"),
+        ("wechat_token", "token"),
+        ("wechat_appid", ""),
+        ("office_phone", ""),
+    ],
 )
 def test_production_refuses_missing_or_placeholder_secrets(tmp_path: Path, field: str, value: str) -> None:
     with pytest.raises(SettingsError, match=f"HOTLINE_{field.upper()}"):

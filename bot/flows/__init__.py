@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from bot.flows.antigen import AntigenFlow
 from bot.flows.base import Flow
+from bot.flows.medicine import MedicineFlow
+from bot.flows.referral import ReferralFlow
+from bot.flows.status import CancelFlow
 from bot.intents import Intent
 
-FLOWS: dict[str, Flow] = {flow.name: flow for flow in (AntigenFlow(),)}
+FLOWS: dict[str, Flow] = {flow.name: flow for flow in (AntigenFlow(), MedicineFlow(), ReferralFlow(), CancelFlow())}
 
 
 def flow_for(intent: str) -> Flow | None:
+    """The request flow an intent starts (cancelling a ticket is started by its own command)."""
+    if intent == Intent.CANCEL:
+        return None
     return next((flow for flow in FLOWS.values() if intent in flow.intents), None)
 
 

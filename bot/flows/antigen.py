@@ -1,23 +1,28 @@
-"""Antigen kits: household size, a quantity within the community's allowance, pick-up or delivery."""
+"""Antigen kits: household size, a quantity within the community's allowance, pick-up or delivery.
+
+Message budget (CONVERSATIONS.md): a new resident finishes in 8 messages (ask, consent, household,
+quantity, delivery, address, contact, confirm); a returning one in 4 (ask, quantity, delivery,
+confirm) because household size, address and contact are remembered.
+"""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from bot.flows.base import Flow, Reask, Slot
+from bot.flows.contact import ADDRESS, DELIVERY_SLOT, NAME, PHONE, ContactValidators, display_contact
+from bot.flows.tickets import handled_by, open_ticket
 from bot.intents import Intent
 from bot.messages import Reply
-from bot.parsing import parse_address, parse_count, parse_phone
+from bot.parsing import cn_to_digits, parse_count
 from bot.turn import Turn
-from hotline.logs import mask_phone
-from tickets import service as ticket_service
-from tickets.models import Source, TicketType
+from tickets.models import TicketType
 
-DELIVERY = "送货上门"
-PICKUP = "到社区自取"
+_QUANTITY_IN_TEXT = re.compile(r"(\d{1,2})\s*(个|份|盒|人份|支|套)")
 
 
-class AntigenFlow(Flow):
+class AntigenFlow(ContactValidators, Flow):
     name = "antigen"
     title = "抗原领取"
     intents = (Intent.ANTIGEN,)
@@ -25,13 +30,20 @@ class AntigenFlow(Flow):
     slots = (
         Slot("household_size", "家庭人数", "家里一共几口人？（回复数字，如 3）", profile="household_size"),
         Slot("quantity", "数量", "按社区规定每户最多可领 {allowance} 份。您要几份？"),
-        Slot("delivery", "领取方式", f"1. {DELIVERY}\n2. {PICKUP}\n请回复 1 或 2。"),
-        Slot("address", "住址", "请告诉我住址（楼栋-单元-门牌，如 3栋2单元501）", profile="address"),
-        Slot("phone", "联系电话", "联系电话？（如 13812345678）", profile="phone"),
+        DELIVERY_SLOT,
+        ADDRESS,
+        PHONE,
+        NAME,
     )
 
     def prompt_vars(self, turn: Turn, slots: dict[str, Any]) -> dict[str, Any]:
         return {"allowance": turn.community.antigen_allowance}
+
+    def extract(self, text: str, turn: Turn) -> dict[str, Any]:
+        match = _QUANTITY_IN_TEXT.search(cn_to_digits(text))
+        if match and 1 <= int(match.group(1)) <= turn.community.antigen_allowance:
+            return {"quantity": int(match.group(1))}
+        return {}
 
     def validate_household_size(self, text: str, turn: Turn, slots: dict[str, Any]) -> int:
         count = parse_count(text)
@@ -43,50 +55,28 @@ class AntigenFlow(Flow):
         allowance = turn.community.antigen_allowance
         count = parse_count(text)
         if count is None or count < 1:
-            raise Reask(f"请回复要领的份数，1 到 {allowance} 之间的数字。")
+            raise Reask(f"请回复要领的份数，1 到 {allowance} 之间的数字，如 2。")
         if count > allowance:
-            raise Reask(f"按社区规定每户最多可领 {allowance} 份，请回复 1 到 {allowance} 之间的数字。")
+            raise Reask(
+                f"按社区规定每户最多可领 {allowance} 份，{count} 份超出了。请回复 1 到 {allowance} 之间的数字；"
+                "确有特殊需要，可回复“转人工”说明。"
+            )
         return count
 
-    def validate_delivery(self, text: str, turn: Turn, slots: dict[str, Any]) -> str:
-        if text.strip().startswith("1") or "送" in text:
-            return DELIVERY
-        if text.strip().startswith("2") or "取" in text or "自己" in text:
-            return PICKUP
-        raise Reask(f"请回复 1（{DELIVERY}）或 2（{PICKUP}）。")
-
-    def validate_address(self, text: str, turn: Turn, slots: dict[str, Any]) -> str:
-        address = parse_address(text)
-        if address is None:
-            raise Reask("没看懂这个地址。请按“楼栋-单元-门牌”回复，如 3栋2单元501。")
-        return address
-
-    def validate_phone(self, text: str, turn: Turn, slots: dict[str, Any]) -> str:
-        phone = parse_phone(text)
-        if phone is None:
-            raise Reask("电话号码好像不对。请回复手机号，如 13812345678，或座机带区号，如 023-61234567。")
-        return phone
-
     def display(self, slot: Slot, value: Any) -> str:
-        if slot.name == "phone":
-            return mask_phone(str(value))
-        if slot.name in ("quantity",):
+        shown = display_contact(slot, value)
+        if shown is not None:
+            return shown
+        if slot.name == "quantity":
             return f"{value} 份"
         if slot.name == "household_size":
             return f"{value} 人"
-        return str(value)
+        return super().display(slot, value)
 
     def complete(self, turn: Turn, slots: dict[str, Any]) -> Reply:
-        ticket = ticket_service.create(
-            session=turn.session,
-            type=TicketType.ANTIGEN,
-            openid=turn.resident.openid,
-            details=slots,
-            source=Source.SIMULATED if turn.simulated else Source.WECHAT,
-            community_id=turn.community.id,
-        )
+        ticket = open_ticket(turn, TicketType.ANTIGEN, dict(slots))
         return Reply(
-            f"已登记，单号 {ticket.number}。社区工作人员会尽快联系您。回复“查询进度”可查看处理情况。",
+            f"已登记，单号 {ticket.number}。{handled_by(turn, ticket)}会尽快联系您。回复“查询进度”可查看处理情况。",
             intent=self.name,
             ticket_id=ticket.id,
         )

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, ClassVar
 
+from bot import texts
 from bot.intents import Intent
 from bot.messages import Reply
 from bot.turn import Turn
@@ -32,6 +33,11 @@ class Slot:
     ask_if: Callable[[dict[str, Any]], bool] | None = None
 
 
+def never(slots: dict[str, Any]) -> bool:
+    """For a slot filled only as a by-product of another answer (the name given with the phone)."""
+    return False
+
+
 class Flow:
     name: ClassVar[str]
     title: ClassVar[str]  # e.g. 抗原领取
@@ -40,12 +46,18 @@ class Flow:
     # Why personal data is needed; None when the flow collects none (PIPL separate consent).
     consent_purpose: ClassVar[str | None] = None
     timeout: ClassVar[timedelta] = timedelta(minutes=30)
+    # Whether "2 修改" is offered at the confirmation (not for a yes/no question such as cancelling).
+    editable: ClassVar[bool] = True
 
     def prompt_vars(self, turn: Turn, slots: dict[str, Any]) -> dict[str, Any]:
         return {}
 
     def prompt(self, slot: Slot, turn: Turn, slots: dict[str, Any]) -> str:
         return slot.prompt.format(**self.prompt_vars(turn, slots))
+
+    def extract(self, text: str, turn: Turn) -> dict[str, Any]:
+        """Slots the opening message already answers ("我要 4 份抗原"), so they are not asked again."""
+        return {}
 
     def validate(self, slot: Slot, text: str, turn: Turn, slots: dict[str, Any]) -> Any:
         validator = getattr(self, f"validate_{slot.name}", None)
@@ -56,11 +68,20 @@ class Flow:
         return validator(text, turn, slots)
 
     def display(self, slot: Slot, value: Any) -> str:
+        if isinstance(value, list):
+            return "、".join(str(item) for item in value) or "无"
         return str(value)
 
     def summary(self, turn: Turn, slots: dict[str, Any]) -> str:
         parts = [f"{slot.label}：{self.display(slot, slots[slot.name])}" for slot in self.slots if slot.name in slots]
         return f"请确认{self.title}：\n" + "\n".join(parts)
+
+    def confirm_footer(self) -> str:
+        return texts.confirm_footer()
+
+    def aborted(self) -> str:
+        """Said when the resident answers 0 at the confirmation."""
+        return texts.cancelled()
 
     def complete(self, turn: Turn, slots: dict[str, Any]) -> Reply:
         raise NotImplementedError

@@ -1,0 +1,134 @@
+"""Emergency triage: an interrupt checked on every message, before anything else.
+
+The reply comes at once and the urgent ticket is created in the same step: no consent question, no
+slot, nothing the resident must answer first. Processing without consent is lawful here (PIPL Art.
+13(4): to protect a person's life and health in an emergency). An active flow is put aside so that
+"继续" brings it back once the danger is dealt with.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from bot import texts
+from bot.flows.tickets import add_note, display_name, find_open, open_ticket
+from bot.intents import Intent
+from bot.messages import Reply
+from bot.parsing import find_phone, parse_address, parse_phone
+from bot.triage import Triage, triage
+from bot.turn import Turn
+from hotline.timeutil import utcnow
+from tickets.models import Priority, Ticket, TicketType
+
+if TYPE_CHECKING:
+    from bot.runner import FlowRunner
+
+# Within this window a second alarm (or the phone number the resident adds) goes onto the same
+# ticket: one emergency, one ticket, the on-duty member is not paged twice.
+FOLLOW_UP_WINDOW = timedelta(minutes=30)
+
+# What to do while waiting for the ambulance, by the first red flag raised.
+ADVICE = {
+    "breathing": "让病人坐起来、松开衣领、开窗通风",
+    "cyanosis": "让病人坐起来、松开衣领、开窗通风",
+    "spo2": "让病人坐起来休息、开窗通风，有制氧机就先吸上",
+    "consciousness": "让病人侧躺、保持呼吸顺畅，不要喂水喂药",
+    "seizure": "让病人侧躺，移开身边硬物，不要往嘴里塞东西、不要按住手脚",
+    "chest": "让病人马上停下、坐下或半躺休息，不要走动",
+}
+DEFAULT_ADVICE = "守在病人身边，备好病历和常用药"
+
+
+def _details(turn: Turn, text: str, result: Triage, suspended: dict[str, Any] | None) -> dict[str, Any]:
+    details: dict[str, Any] = {"message": text, "red_flags": list(result.flags)}
+    if result.spo2 is not None:
+        details["spo2"] = result.spo2
+    resident = turn.resident
+    for key in ("name", "phone", "address"):
+        value = getattr(resident, key, None)
+        if value:
+            details[key] = value
+    if suspended and suspended.get("slots"):
+        # What the resident told the interrupted flow helps the member (who, age, conditions).
+        details["during"] = suspended["flow"]
+        for key in ("who", "age", "conditions", "phone", "address", "name"):
+            if key in suspended["slots"] and key not in details:
+                details[key] = suspended["slots"][key]
+    return details
+
+
+def _recent_ticket(turn: Turn) -> Ticket | None:
+    recent = turn.state.context.get("emergency")
+    if not recent:
+        return None
+    if utcnow() - datetime.fromisoformat(recent["at"]) > FOLLOW_UP_WINDOW:
+        turn.state.context.pop("emergency", None)
+        return None
+    return find_open(turn, recent.get("ticket_id"))
+
+
+def _notified(turn: Turn, ticket: Ticket) -> str:
+    names = [name for name in (display_name(turn, ticket.assignee), display_name(turn, ticket.backup)) if name]
+    if names:
+        return f"已通知值班人员{'和'.join(names)}，他们会马上联系您。"
+    return "已通知社区值班人员，他们会马上联系您。"
+
+
+def make_interrupt(runner: FlowRunner) -> Any:
+    """The interrupt for :data:`bot.conversation.INTERRUPTS`, bound to the conversation's runner."""
+
+    def emergency(turn: Turn, text: str) -> Reply | None:
+        result = triage(text)
+        if not result.urgent:
+            return follow_up(turn, text)
+        suspended = runner.suspend(turn) or turn.state.context.get("suspended")
+        ticket = _recent_ticket(turn)
+        if ticket is None:
+            ticket = open_ticket(
+                turn, TicketType.EMERGENCY, _details(turn, text, result, suspended), priority=Priority.URGENT
+            )
+        else:
+            add_note(turn, ticket, text)
+        turn.state.context["emergency"] = {"ticket_id": ticket.id, "number": ticket.number, "at": utcnow().isoformat()}
+        advice = ADVICE.get(result.flags[0], DEFAULT_ADVICE) if result.flags else DEFAULT_ADVICE
+        lines = [
+            f"这可能是急症，请立即拨打 120！社区应急电话 {turn.emergency_phone}。",
+            f"{_notified(turn, ticket)}（紧急单号 {ticket.number}）",
+            f"等待时：{advice}，不要让病人独处；开门、备好病历和常用药。",
+        ]
+        if not ticket.details.get("phone"):
+            lines.append("方便时回复您的电话和住址（如 13812345678 3栋2单元501），值班人员好找到您。")
+        if suspended:
+            from bot.flows import FLOWS  # the registry imports this module
+
+            flow = FLOWS.get(suspended["flow"])
+            if flow is not None:
+                lines.append(texts.flow_resumable(flow.title))
+        return Reply("\n".join(lines), intent=Intent.EMERGENCY, ticket_id=ticket.id)
+
+    return emergency
+
+
+def follow_up(turn: Turn, text: str) -> Reply | None:
+    """A phone number or address sent right after an alarm belongs on the emergency ticket."""
+    if turn.state.flow is not None or "emergency" not in turn.state.context:
+        return None
+    phone = find_phone(text)
+    rest = " ".join(part for part in text.split() if parse_phone(part) is None)
+    address = parse_address(rest)
+    if phone is None and address is None:
+        return None
+    ticket = _recent_ticket(turn)
+    if ticket is None or ("phone" in ticket.details and "address" in ticket.details):
+        return None
+    add_note(turn, ticket, text)
+    for key, value in (("phone", phone), ("address", address)):
+        if value and key not in ticket.details:
+            ticket.details = {**ticket.details, key: value}
+    turn.session.add(ticket)
+    return Reply(
+        f"已补充到紧急单 {ticket.number}，值班人员会马上联系您。如情况加重，请立即拨打 120。",
+        intent=Intent.EMERGENCY,
+        ticket_id=ticket.id,
+    )

@@ -1,0 +1,175 @@
+"""Medicine: which medicines, for whom (age, pregnancy, infant, 65+, chronic illness), how many,
+delivery or pick-up, then a confirmation before the ticket.
+
+The vulnerability answers end up as the ticket's priority keys (age, lives_alone, pregnant, infant,
+chronic, conditions): key groups are served first (民发〔2023〕5号).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from bot.flows.base import Flow, Reask, Slot
+from bot.flows.contact import (
+    ADDRESS,
+    AGE_PROMPT,
+    DELIVERY_SLOT,
+    NAME,
+    PHONE,
+    SELF,
+    WHO_PROMPT,
+    ContactValidators,
+    display_contact,
+    relation_in,
+)
+from bot.flows.tickets import handled_by, open_ticket
+from bot.intents import Intent
+from bot.messages import Reply
+from bot.parsing import normalize
+from bot.turn import Turn
+from tickets.models import TicketType
+
+KINDS = ("退烧药", "止痛药", "止咳药", "慢性病常用药")
+# Words that name a kind; a specific medicine name is kept as written next to its kind.
+_KIND_WORDS = (
+    (r"退烧|退热|发烧|布洛芬|对乙酰氨基酚|扑热息痛|美林|泰诺", "退烧药"),
+    (r"止痛|止疼|头疼|头痛|疼痛|嗓子痛|喉咙痛", "止痛药"),
+    (r"止咳|咳嗽|咳|化痰|糖浆|枇杷", "止咳药"),
+    (r"慢性|降压|降糖|血压|血糖|糖尿病|心脏|胰岛素|二甲双胍|硝苯地平|阿司匹林|他汀|哮喘", "慢性病常用药"),
+)
+_SPECIFIC = re.compile(r"布洛芬|对乙酰氨基酚|扑热息痛|连花清瘟|美林|泰诺|二甲双胍|胰岛素|硝苯地平|阿司匹林|氨溴索")
+CONDITIONS = ("怀孕", "独自居住", "慢性病（高血压、糖尿病、心脏病等）", "药物过敏")
+_CONDITION_WORDS = (
+    (r"怀孕|孕妇|孕", "怀孕"),
+    (r"独居|一个人住|自己住|独自", "独自居住"),
+    (r"慢性|高血压|糖尿病|心脏病|冠心病|慢阻肺|哮喘|肾病|透析|肿瘤", "慢性病"),
+    (r"过敏", "药物过敏"),
+)
+_NONE = re.compile(r"^(0|没有|没|无|都没有|都没|没得|冇|都不是|不是|否|正常)")
+
+
+def _numbers(text: str, high: int) -> list[int] | None:
+    """'1 3', '1、3', '13' -> [1, 3] when every digit is a valid option number."""
+    digits = re.findall(r"\d", text)
+    if not digits or re.search(r"[^\d\s,，、。和及.]", text):
+        return None
+    values = sorted({int(d) for d in digits})
+    return values if all(1 <= v <= high for v in values) else None
+
+
+def medicines_in(text: str) -> list[str]:
+    """The kinds named in ``text``; a specific name is kept: '布洛芬' -> ['退烧药（布洛芬）']."""
+    norm = normalize(text)
+    specific = _SPECIFIC.findall(norm)
+    found = []
+    for pattern, kind in _KIND_WORDS:
+        if re.search(pattern, norm):
+            names = [s for s in specific if re.search(pattern, s)]
+            found.append(f"{kind}（{'、'.join(dict.fromkeys(names))}）" if names else kind)
+    if "连花清瘟" in specific:
+        found.append("连花清瘟")
+    return found
+
+
+class MedicineFlow(ContactValidators, Flow):
+    name = "medicine"
+    title = "买药登记"
+    intents = (Intent.MEDICINE,)
+    consent_purpose = "登记用药需求、安排送药"
+    slots = (
+        Slot(
+            "medicines",
+            "药品",
+            "需要哪种药？回复数字，可多选（如 1 3）：\n"
+            + "\n".join(f"{i}. {kind}" for i, kind in enumerate(KINDS, 1))
+            + "\n也可以直接写药名，如 布洛芬。",
+        ),
+        Slot("who", "用药人", WHO_PROMPT),
+        Slot("age", "年龄", AGE_PROMPT),
+        Slot(
+            "conditions",
+            "特殊情况",
+            "{whom}有以下情况吗？可多选，回复数字（如 1 3），都没有回复 0：\n"
+            + "\n".join(f"{i}. {c}" for i, c in enumerate(CONDITIONS, 1)),
+        ),
+        Slot("quantity", "数量", "需要多少？（如 1盒；慢性病药请写药名和数量，如 硝苯地平 2盒）"),
+        DELIVERY_SLOT,
+        ADDRESS,
+        PHONE,
+        NAME,
+    )
+
+    def prompt_vars(self, turn: Turn, slots: dict[str, Any]) -> dict[str, Any]:
+        who = slots.get("who", SELF)
+        whom = "您" if who == SELF else f"您的{who}" if who not in ("家人", "邻居", "亲友") else "用药人"
+        return {"who": "用药人" if who != SELF else "您", "whom": whom}
+
+    def extract(self, text: str, turn: Turn) -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        medicines = medicines_in(text)
+        if medicines:
+            found["medicines"] = medicines
+        relation = relation_in(re.sub(r"^我要|我想|我需要", "", text))
+        if relation:
+            found["who"] = relation
+        return found
+
+    def validate_medicines(self, text: str, turn: Turn, slots: dict[str, Any]) -> list[str]:
+        numbers = _numbers(text, len(KINDS))
+        if numbers:
+            return [KINDS[n - 1] for n in numbers]
+        found = medicines_in(text)
+        if found:
+            return found
+        answer = text.strip()
+        if answer.isdigit() or len(answer) < 2:
+            raise Reask("请回复 1 到 4 的数字（可多选，如 1 3），或直接写药名，如 布洛芬。")
+        return [answer]  # a medicine we do not list: the member reads it as written
+
+    def validate_conditions(self, text: str, turn: Turn, slots: dict[str, Any]) -> list[str]:
+        answer = text.strip()
+        if _NONE.match(answer):
+            return []
+        numbers = _numbers(answer, len(CONDITIONS))
+        if numbers:
+            return [CONDITIONS[n - 1].split("（")[0] for n in numbers]
+        found = [label for pattern, label in _CONDITION_WORDS if re.search(pattern, answer)]
+        if found:
+            # Keep the resident's own words too: "高血压" tells the member more than "慢性病".
+            return [*found, answer] if len(answer) <= 20 and answer not in found else found
+        raise Reask("请回复数字，如 1 或 1 3；都没有回复 0。")
+
+    def validate_quantity(self, text: str, turn: Turn, slots: dict[str, Any]) -> str:
+        answer = text.strip()
+        if not re.search(r"\d|[一二两三四五六七八九十半几]", answer):
+            raise Reask("请写数量，如 1盒 或 2板。")
+        return answer
+
+    def display(self, slot: Slot, value: Any) -> str:
+        shown = display_contact(slot, value)
+        return shown if shown is not None else super().display(slot, value)
+
+    @staticmethod
+    def priority_details(slots: dict[str, Any]) -> dict[str, Any]:
+        """The keys tickets.priority reads: age, lives_alone, pregnant, infant, chronic, conditions."""
+        conditions = list(slots.get("conditions", []))
+        age = slots.get("age")
+        return {
+            "age": age,
+            "lives_alone": "独自居住" in conditions,
+            "pregnant": "怀孕" in conditions,
+            "infant": isinstance(age, int) and age < 3,
+            "chronic": "慢性病" in conditions or any("慢性病" in m for m in slots.get("medicines", [])),
+            "conditions": conditions,
+        }
+
+    def complete(self, turn: Turn, slots: dict[str, Any]) -> Reply:
+        details = {**slots, **self.priority_details(slots)}
+        ticket = open_ticket(turn, TicketType.MEDICINE, details)
+        return Reply(
+            f"已登记，单号 {ticket.number}。{handled_by(turn, ticket)}会尽快联系您。"
+            "用药前请看说明书，孕妇、婴幼儿用药请先问医生。回复“查询进度”可查看处理情况。",
+            intent=self.name,
+            ticket_id=ticket.id,
+        )

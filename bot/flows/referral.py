@@ -1,0 +1,148 @@
+"""Hospital referral (转诊): patient, age, symptoms, conditions, preferred hospital, when.
+
+Red flags in any answer (symptoms especially) are caught by the emergency interrupt before this
+flow sees them: a referral is for what can wait hours, not minutes.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from bot.flows.base import Flow, Reask, Slot
+from bot.flows.contact import (
+    ADDRESS,
+    AGE_PROMPT,
+    NAME,
+    PHONE,
+    SELF,
+    WHO_PROMPT,
+    ContactValidators,
+    display_contact,
+    relation_in,
+)
+from bot.flows.tickets import handled_by, open_ticket
+from bot.intents import Intent
+from bot.messages import Reply
+from bot.turn import Turn
+from tickets.models import TicketType
+
+CONDITIONS = ("怀孕", "透析", "慢性肺病（慢阻肺、哮喘等）", "心脏病", "糖尿病", "肿瘤放化疗", "行动不便")
+_CONDITION_WORDS = (
+    (r"怀孕|孕妇|孕|产检|待产", "怀孕"),
+    (r"透析|肾衰|尿毒症", "透析"),
+    (r"慢阻肺|肺气肿|哮喘|肺病|支气管|肺心病", "慢性肺病"),
+    (r"心脏|冠心病|心衰|房颤|支架", "心脏病"),
+    (r"糖尿病|血糖", "糖尿病"),
+    (r"肿瘤|癌|化疗|放疗", "肿瘤放化疗"),
+    (r"瘫|残疾|轮椅|卧床|行动不便|走不动", "行动不便"),
+    (r"高血压", "高血压"),
+)
+_NONE = re.compile(r"^(0|没有|没|无|都没有|都没|没得|冇|都不是|不是|否)")
+_WHEN = {"1": "今天", "2": "明天", "3": "近几天"}
+_ANY_HOSPITAL = re.compile(r"^(0|没有|没|无|都行|随便|不知道|不晓得|就近|近的|听安排)")
+
+
+def conditions_in(text: str) -> list[str]:
+    return [label for pattern, label in _CONDITION_WORDS if re.search(pattern, text)]
+
+
+class ReferralFlow(ContactValidators, Flow):
+    name = "referral"
+    title = "就医转诊"
+    intents = (Intent.REFERRAL,)
+    consent_purpose = "联系医院、安排就医"
+    slots = (
+        Slot("who", "就医人", WHO_PROMPT),
+        Slot("age", "年龄", AGE_PROMPT),
+        Slot("symptoms", "主要症状", "主要哪里不舒服？（如 发烧3天、咳嗽）"),
+        Slot(
+            "conditions",
+            "基础病/特殊情况",
+            "有以下情况吗？可多选，回复数字（如 2 5），都没有回复 0：\n"
+            + "\n".join(f"{i}. {c}" for i, c in enumerate(CONDITIONS, 1))
+            + "\n其他情况可直接写。",
+        ),
+        Slot("hospital", "想去的医院", "想去哪家医院？没有要求回复 0，社区帮您联系就近的。"),
+        Slot("when", "就医时间", "希望什么时候去？\n1. 今天\n2. 明天\n3. 近几天\n或直接写时间，如 周五上午。"),
+        ADDRESS,
+        PHONE,
+        NAME,
+    )
+
+    def prompt_vars(self, turn: Turn, slots: dict[str, Any]) -> dict[str, Any]:
+        return {"who": "您" if slots.get("who", SELF) == SELF else "就医人"}
+
+    def extract(self, text: str, turn: Turn) -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        relation = relation_in(text)
+        if relation:
+            found["who"] = relation
+        conditions = conditions_in(text)
+        if conditions:
+            found["conditions"] = conditions
+        return found
+
+    def validate_symptoms(self, text: str, turn: Turn, slots: dict[str, Any]) -> str:
+        answer = text.strip()
+        if len(answer) < 2 or answer.isdigit():
+            raise Reask("请简单说说哪里不舒服，如 发烧3天、咳嗽；要复查或透析也可以直接写。")
+        return answer
+
+    def validate_conditions(self, text: str, turn: Turn, slots: dict[str, Any]) -> list[str]:
+        answer = text.strip()
+        if _NONE.match(answer):
+            return []
+        digits = re.findall(r"\d", answer)
+        if digits and not re.search(r"[^\d\s,，、。和及.]", answer):
+            numbers = sorted({int(d) for d in digits})
+            if all(1 <= n <= len(CONDITIONS) for n in numbers):
+                return [CONDITIONS[n - 1].split("（")[0] for n in numbers]
+            raise Reask(f"请回复 1 到 {len(CONDITIONS)} 的数字，如 2 5；都没有回复 0。")
+        found = conditions_in(answer)
+        return found if found else [answer]
+
+    def validate_hospital(self, text: str, turn: Turn, slots: dict[str, Any]) -> str:
+        answer = text.strip()
+        if _ANY_HOSPITAL.match(answer):
+            return "无要求，就近安排"
+        if len(answer) < 2:
+            raise Reask("请写医院名称，如 区人民医院；没有要求回复 0。")
+        return answer
+
+    def validate_when(self, text: str, turn: Turn, slots: dict[str, Any]) -> str:
+        answer = text.strip()
+        if answer in _WHEN:
+            return _WHEN[answer]
+        if len(answer) < 2 and not answer.isdigit():
+            raise Reask("请回复 1（今天）、2（明天）、3（近几天），或写时间，如 周五上午。")
+        if answer.isdigit():
+            raise Reask("请回复 1（今天）、2（明天）、3（近几天），或写时间，如 周五上午。")
+        return answer
+
+    def display(self, slot: Slot, value: Any) -> str:
+        shown = display_contact(slot, value)
+        return shown if shown is not None else super().display(slot, value)
+
+    @staticmethod
+    def priority_details(slots: dict[str, Any]) -> dict[str, Any]:
+        conditions = list(slots.get("conditions", []))
+        age = slots.get("age")
+        return {
+            "age": age,
+            "pregnant": "怀孕" in conditions,
+            "infant": isinstance(age, int) and age < 3,
+            "dialysis": "透析" in conditions,
+            "chronic": any(c in conditions for c in ("透析", "慢性肺病", "心脏病", "糖尿病", "肿瘤放化疗", "高血压")),
+            "conditions": conditions,
+        }
+
+    def complete(self, turn: Turn, slots: dict[str, Any]) -> Reply:
+        details = {**slots, **self.priority_details(slots)}
+        ticket = open_ticket(turn, TicketType.REFERRAL, details)
+        return Reply(
+            f"已登记，单号 {ticket.number}。{handled_by(turn, ticket)}会帮您联系医院并回电。"
+            f"如病情突然加重（喘不上气、胸痛、意识不清），请立即拨打 120。",
+            intent=self.name,
+            ticket_id=ticket.id,
+        )

@@ -1,0 +1,114 @@
+"""Red-flag triage: is this message a possible emergency?
+
+Checked on every message, mid-flow too. Recall matters more than precision: a false alarm costs a
+committee member one phone call, a missed one can cost a life. So the patterns are broad, dialect and
+voice-recognition variants included, and a negation only cancels a red flag when it stands right in
+front of it ("没有呼吸困难"); anything less clear triggers.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.parsing import cn_to_digits, normalize
+
+# Oxygen saturation below this is a red flag (2023 national guidance: SpO2 < 93% at rest).
+SPO2_THRESHOLD = 93
+
+# Homophones and spellings voice recognition produces for the words that matter here.
+_VARIANTS = (
+    ("spo2", "血氧"),
+    ("sp02", "血氧"),
+    ("spo₂", "血氧"),
+    ("雪氧", "血氧"),
+    ("血养", "血氧"),
+    ("血痒", "血氧"),
+    ("婚迷", "昏迷"),
+    ("困南", "困难"),
+    ("凶痛", "胸痛"),
+    ("凶口", "胸口"),
+    ("抽畜", "抽搐"),
+)
+
+_FLAGS: dict[str, str] = {
+    "breathing": (
+        r"呼吸.{0,4}(困难|不畅|急促|费力|不了|不上|不过|停|很急|好急|快得很|弱)|不能呼吸|没有?呼吸(了|$)|停止呼吸|"
+        r"(?<!哮)喘(?!息)|上不[来起去]气|透不[过上出]气|吸不[上进到]气|出不[赢来到]气|气[都也]?出不[赢来]|"
+        r"气紧|气短|气促|憋气|憋得|憋死|憋闷|缺氧|窒息|没气了|气都没得"
+    ),
+    "cyanosis": r"发绀|紫绀|(嘴唇|嘴巴|嘴皮|嘴|口唇|唇|脸色|脸|面色|指甲|手指|皮肤).{0,3}(紫|乌|青|发黑)",
+    "consciousness": (
+        r"意识.{0,2}(不清|模糊|不好|不太清|丧失|没有)|没有?意识|失去意识|神志.{0,2}(不清|模糊)|不省人事|人事不省|昏迷|昏倒|"
+        r"晕倒|昏过去|晕过去|晕厥|(?<!头)晕了|昏了|[叫喊拍弄摇](不|不太|都不|也不)醒|突然倒|倒下|[叫喊]不应|[叫喊]不答应|醒不[过来]|"
+        r"(没有?|冇|无|没得)反应|不认人|认不[出得]人|说胡话|胡言乱语|迷迷糊糊|糊涂了|不清醒|倒在地|倒地|瘫倒|休克"
+    ),
+    "seizure": (
+        r"抽搐|抽风|(?<![腿脚])抽筋|惊厥|痉挛|口吐白沫|翻白眼|羊角风|癫痫|"
+        r"(一直|在|又|还在|不停地?|老是|浑身|全身|手脚)抽(?![烟血空奖签水])|抽(起来|个不停|得厉害|得很)"
+    ),
+    "chest": r"胸.{0,3}[痛疼]|心口.{0,3}[痛疼]|心绞痛|胸闷|胸口.{0,2}(闷|压|紧)|心脏.{0,2}[痛疼]|心梗|心肌梗",
+    "other": (
+        r"救命|救救|吐.{0,3}血|上气不接下气|快不行了|[我人他她]不行了|要不行了|(?<!\d)120(?!\d)|急救|大出血|出血不止|吐血|咯血|咳血|"
+        r"心跳.{0,2}(停|没)|没有?心跳|中风|脑梗|脑溢血|脑出血|偏瘫|口眼歪|嘴歪|说不出话|"
+        r"[摔倒跌].{0,6}起不来|自杀|不想活|轻生|跳楼|割腕|喝农药|吞药"
+    ),
+}
+_PATTERNS = {name: re.compile(pattern) for name, pattern in _FLAGS.items()}
+
+# A negation right in front of the red flag, not part of a question such as 是不是 / 有没有.
+_NEGATED = re.compile(r"(?<![是有会要能])(没有|没|无|不|未|并无|并没有|不再)(出现|感觉|觉得|什么|啥|明显|再)?$")
+
+_SPO2_ANCHOR = re.compile(r"血氧|氧饱和|饱和度|指脉氧|氧合|测氧")
+_SPO2_LOW_WORDS = re.compile(r"^.{0,6}(低|掉|下降|降|不够|上不去|不行|不好|往下)")
+_SPO2_ASKING = re.compile(r"^.{0,6}(多少|几|低于多少|什么时候)")
+
+
+@dataclass(frozen=True)
+class Triage:
+    flags: tuple[str, ...] = ()
+    spo2: int | None = None
+
+    @property
+    def urgent(self) -> bool:
+        return bool(self.flags)
+
+
+def _prepare(text: str) -> str:
+    text = normalize(text)
+    for variant, canonical in _VARIANTS:
+        text = text.replace(variant, canonical)
+    return text
+
+
+def _spo2(text: str) -> tuple[bool, int | None]:
+    """A low oxygen reading: '血氧88', '血氧饱和度才九十', '氧饱和90%', '血氧掉到八十几'."""
+    low, reading = False, None
+    for anchor in _SPO2_ANCHOR.finditer(text):
+        window = cn_to_digits(text[anchor.end() : anchor.end() + 14])
+        number = re.search(r"(?<![\d.])(\d{2,3})(?:\.\d)?", window)
+        if number and 50 <= int(number.group(1)) <= 100:
+            reading = int(number.group(1))
+            low = low or reading < SPO2_THRESHOLD
+        elif _SPO2_LOW_WORDS.search(window) and not _SPO2_ASKING.search(window):
+            low = True
+    return low, reading
+
+
+def _live_matches(pattern: re.Pattern[str], text: str) -> bool:
+    """True when at least one match is not negated right before it."""
+    return any(not _NEGATED.search(text[: match.start()]) for match in pattern.finditer(text))
+
+
+def triage(text: str) -> Triage:
+    """Which red flags ``text`` raises (empty when none)."""
+    prepared = _prepare(text)
+    flags = [name for name, pattern in _PATTERNS.items() if _live_matches(pattern, prepared)]
+    low, reading = _spo2(prepared)
+    if low:
+        flags.append("spo2")
+    return Triage(flags=tuple(flags), spo2=reading)
+
+
+def is_emergency(text: str) -> bool:
+    return triage(text).urgent

@@ -1,0 +1,103 @@
+"""Emergency triage: caught in any wording, at any point, answered at once with an urgent ticket."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from sqlmodel import Session
+
+from bot.triage import triage
+from tests.bot.conftest import Chat, notes_of, tickets_of
+
+RED_FLAGS = [
+    "呼吸困难",
+    "我妈喘不上气",
+    "嘴唇发紫",
+    "意识不清",
+    "人昏迷了",
+    "叫不醒",
+    "喊不醒",
+    "一直在抽搐",
+    "胸痛",
+    "血氧 88",
+    "血氧饱和度才九十",
+    "氧饱和90%",
+    "spo2 91",
+    "SpO2：89",
+    "嘴巴乌了",
+    "脸发紫",
+    "晕过去了",
+    "娃儿一直抽",
+    "胸口痛得很",
+    "出不赢气",
+    "气紧得很",
+    "血氧掉到八十几了",
+    "雪氧92",
+    "我。妈。呼吸。困难。",
+    "老人摔倒了起不来",
+    "不省人事",
+]
+NOT_RED_FLAGS = [
+    "没有呼吸困难",
+    "不胸痛，也没有胸闷",
+    "血氧98正常吗",
+    "血氧多少算正常",
+    "我要退烧药",
+    "头晕了想要点药",
+    "腿抽筋了",
+    "8栋1单元302",
+    "哮喘病人能打疫苗吗",
+]
+
+
+@pytest.mark.parametrize("text", RED_FLAGS)
+def test_red_flags_are_caught_in_any_wording(text: str) -> None:
+    assert triage(text).urgent, text
+
+
+@pytest.mark.parametrize("text", NOT_RED_FLAGS)
+def test_plain_negations_and_normal_readings_are_not_alarms(text: str) -> None:
+    assert not triage(text).urgent, text
+
+
+def test_but_a_negated_flag_next_to_a_live_one_still_triggers() -> None:
+    assert triage("没有发烧，但是呼吸困难").urgent
+    assert triage("没有胸痛，血氧90").urgent
+
+
+def test_a_first_message_emergency_needs_no_consent_and_no_question(
+    chat: Callable[..., Chat], db: Callable[[], Session]
+) -> None:
+    me = chat("oNewcomer")
+    reply = me.say("救命 我老伴倒在地上叫不醒")
+    assert reply.startswith("这可能是急症，请立即拨打 120") and "023-61230120" in reply
+    assert "同意" not in reply
+    assert "侧躺" in reply  # what to do meanwhile fits the red flag (unconscious)
+    [ticket] = tickets_of(db(), me.openid)
+    assert ticket.type == "emergency" and ticket.priority == "urgent"
+    assert me.last.get("intent", "emergency") == "emergency"
+
+
+def test_a_second_alarm_and_the_phone_go_onto_the_same_ticket(
+    chat: Callable[..., Chat], db: Callable[[], Session]
+) -> None:
+    me = chat()
+    me.say("血氧88")
+    assert "电话和住址" in me.replies[-1]  # the member needs to find the resident
+    me.say("嘴唇也发紫了")
+    added = me.say("13812345678 8栋1单元302")
+    assert "已补充到紧急单" in added
+    session = db()
+    [ticket] = tickets_of(session, me.openid)
+    assert ticket.details["spo2"] == 88 and ticket.details["phone"] == "13812345678"
+    assert ticket.details["address"] == "8栋1单元302"
+    assert notes_of(session, ticket.id or 0) == ["嘴唇也发紫了", "13812345678 8栋1单元302"]
+
+
+def test_an_emergency_during_consent_keeps_the_request_for_later(chat: Callable[..., Chat]) -> None:
+    me = chat()
+    me.say("我要抗原")
+    assert "继续" in me.say("我爸胸口疼得厉害")
+    assert "同意" in me.say("继续")
+    assert "几口人" in me.say("同意")

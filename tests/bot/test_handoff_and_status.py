@@ -1,0 +1,106 @@
+"""转人工 (the open-consult mode), 查询进度 and cancelling a ticket by its number."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlmodel import Session, select
+
+from tests.bot.conftest import Chat, notes_of, tickets_of
+from tickets.models import Ticket
+
+
+def _antigen(me: Chat) -> None:
+    for text in ("我要抗原", "同意", "3", "3", "1", "8栋1单元302", "13812345678", "1"):
+        me.say(text)
+
+
+def test_in_the_consult_mode_messages_go_to_the_member_until_the_resident_ends_it(
+    chat: Callable[..., Chat], db: Callable[[], Session]
+) -> None:
+    me = chat()
+    opened = me.say("转人工")
+    assert "单号" in opened and "结束" in opened
+    assert "已转给工作人员" in me.say("我想问下我妈的透析车怎么安排")
+    assert "已转给工作人员" in me.say("1")  # not a menu number now: it is a message for the member
+    assert "您已在人工服务中" in me.say("转人工")  # no second ticket
+    session = db()
+    [consult] = tickets_of(session, me.openid)
+    assert consult.type == "consult"
+    assert notes_of(session, consult.id or 0) == ["我想问下我妈的透析车怎么安排", "1"]
+    assert "人工服务已结束" in me.say("结束")
+    session.refresh(consult)
+    assert consult.status == "closed"
+    assert "同意" in me.say("我要抗原")  # the bot answers again
+
+
+def test_the_member_closing_the_consult_ends_the_mode(chat: Callable[..., Chat], db: Callable[[], Session]) -> None:
+    me = chat()
+    me.click("MENU_HUMAN")
+    session = db()
+    [consult] = tickets_of(session, me.openid)
+    consult.status = "resolved"  # what the member's close does, through the console
+    session.add(consult)
+    session.commit()
+    reply = me.say("我要退烧药")
+    assert reply.startswith("人工服务已结束") and "同意" in reply
+
+
+def test_an_emergency_in_the_consult_mode_is_still_caught(chat: Callable[..., Chat], db: Callable[[], Session]) -> None:
+    me = chat()
+    me.say("我要找真人")
+    assert "120" in me.say("我爸嘴唇发紫了")
+    assert sorted(t.type for t in tickets_of(db(), me.openid)) == ["consult", "emergency"]
+
+
+def test_status_lists_open_tickets_with_number_type_and_status(
+    chat: Callable[..., Chat], db: Callable[[], Session]
+) -> None:
+    me = chat()
+    assert "没有正在办理" in me.say("查询进度")
+    _antigen(me)
+    [ticket] = tickets_of(db(), me.openid)
+    listing = me.say("我登记的抗原到哪了")
+    assert ticket.number in listing and "抗原" in listing and "待分派" in listing
+    assert "取消" in listing
+
+
+def test_cancel_a_ticket_by_number_after_a_confirmation(chat: Callable[..., Chat], db: Callable[[], Session]) -> None:
+    me = chat()
+    _antigen(me)
+    me.say("转人工")
+    me.say("结束")
+    session = db()
+    antigen = tickets_of(session, me.openid)[0]
+    tail = antigen.number.split("-")[-1]
+    ask = me.say(f"取消 {tail}")
+    assert antigen.number in ask and "1 确认取消" in ask
+    assert "不取消" in me.say("0")
+    session.refresh(antigen)
+    assert antigen.status == "new"
+    me.say(f"取消单号{antigen.number}")
+    assert "已取消单号" in me.say("1")
+    session.refresh(antigen)
+    assert antigen.status == "cancelled"
+    assert "没有正在办理" in me.say("查询进度")
+
+
+def test_cancel_in_free_text_with_one_open_ticket_goes_straight_to_the_question(
+    chat: Callable[..., Chat], db: Callable[[], Session]
+) -> None:
+    me = chat()
+    _antigen(me)
+    ask = me.say("抗原不要了 帮我取消")
+    assert "确认取消" in ask
+    me.say("1")
+    assert tickets_of(db(), me.openid)[0].status == "cancelled"
+
+
+def test_an_unknown_number_is_not_cancelled(chat: Callable[..., Chat], db: Callable[[], Session]) -> None:
+    me = chat()
+    _antigen(me)
+    other = chat("oSomeoneElse")
+    reply = other.say("取消 0001")
+    assert "没有可以取消" in reply
+    session = db()
+    assert all(t.status == "new" for t in session.exec(select(Ticket)).all())

@@ -1,0 +1,38 @@
+"""The intent detector: policy questions go to the knowledge base, requests start flows, and every
+emergency of our own message set is caught."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.intent_eval import load, score
+from bot.intents import Intent, detect
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("抗原阳性了怎么办", Intent.POLICY),
+        ("老人打疫苗有绿色通道吗", Intent.POLICY),
+        ("布洛芬怎么吃", Intent.POLICY),
+        ("社区有抗原发吗", Intent.ANTIGEN),
+        ("我要退烧药", Intent.MEDICINE),
+        ("帮我妈登记一下药", Intent.MEDICINE),
+        ("我要。退烧药。", Intent.MEDICINE),
+        ("抗元还有没得", Intent.ANTIGEN),
+        ("现在取消核酸了吗", Intent.POLICY),
+        ("我妈突然喘不上气了", Intent.EMERGENCY),
+        ("", Intent.UNKNOWN),
+    ],
+)
+def test_requests_and_questions(text: str, intent: Intent) -> None:
+    assert detect(text) == intent
+
+
+def test_our_message_set_scores_above_90_percent_and_misses_no_emergency() -> None:
+    cases = load()
+    assert len(cases) >= 150
+    result = score(cases)
+    assert result.emergencies >= 25
+    assert result.emergency_recall == 1.0, [c.text for c, got in result.confusions if c.expect == "emergency"]
+    assert result.accuracy >= 0.9
