@@ -40,6 +40,8 @@ _NON_WORD = re.compile(r"[^0-9a-z\u3400-\u4dbf\u4e00-\u9fff]+")
 _STOPWORDS_TEXT = (
     "的 了 吗 呢 吧 啊 呀 哦 噢 嘛 哈 哇 啦 喽 咯 么 嗯 哎 诶 唉 呗 滴 请问 你好 您好 谢谢 麻烦 一下 我 我们"
     " 你 您 这个 那个 就 都 也 还 又 是 有 在 和 与 及 或 吧 个 着 过 被 把 给 让 跟 从 对 向 于"
+    # voice-message fillers and acknowledgements ("喂，你好。那个…", "嗯嗯好的")
+    " 喂 嗯嗯 嗯哼 好的 好嘞 收到 多谢 感谢 谢了 ok okay"
 )
 STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
 

@@ -38,11 +38,19 @@ SUGGEST_THRESHOLD: float = 0.30
 MAX_QUERY_CHARS = 80
 # Question/variant units and answers considered per query.
 CANDIDATE_UNITS = 8
+# An entry with many variants could otherwise fill every candidate slot with its own wordings,
+# crowding out the other entries and making "how many of its units matched" a count of its variants.
+UNITS_PER_ENTRY = 3
 CANDIDATE_ANSWERS = 3
 # A match found only in an answer's text is weaker evidence than a matching question: it can be
 # offered as a choice but never answered outright.
 ANSWER_ONLY_CAP = 0.9 * ANSWER_THRESHOLD
 K1, B = 1.2, 0.75
+# A message made only of these words is an acknowledgement ("知道了 谢谢", "行 我晓得了"), not a
+# question, however well it matches a short variant.
+_ACKNOWLEDGEMENTS = frozenset(
+    ["知道", "明白", "懂", "清楚", "行", "好", "可以", "没事", "对", "是的", "不用", "不要", "算了", "晓得"]
+)
 _SENTENCE_END = re.compile(r"[？?！!；;。]+")
 _FEATURE_INDEX = {name: i for i, name in enumerate(ENTRY_FEATURES)}
 # Pair features of the best unit that the calibrator sees as well.
@@ -225,6 +233,19 @@ class FaqIndex:
     def __len__(self) -> int:
         return len(self._docs)
 
+    def _diverse(self, ranked: np.ndarray) -> np.ndarray:
+        """The best CANDIDATE_UNITS units, at most UNITS_PER_ENTRY of them from one entry."""
+        taken: Counter[int] = Counter()
+        chosen: list[int] = []
+        for u in ranked.tolist():
+            position = self._units[u][0]
+            if taken[position] < UNITS_PER_ENTRY:
+                taken[position] += 1
+                chosen.append(u)
+                if len(chosen) == CANDIDATE_UNITS:
+                    break
+        return np.asarray(chosen, dtype=np.int64)
+
     def candidates(
         self, query: str, reranker: Reranker | None = None
     ) -> tuple[list[int], np.ndarray, list[str], Analyzed | None]:
@@ -236,7 +257,7 @@ class FaqIndex:
         if not isinstance(query, str) or not self._docs:
             return [], empty, [], None
         q = analyze(query[:MAX_QUERY_CHARS])
-        if not q.words:  # only punctuation, emoji, particles or pleasantries
+        if not q.words or q.word_set <= _ACKNOWLEDGEMENTS:  # punctuation, particles, pleasantries
             return [], empty, [], q
         model = reranker or _reranker()
         bag = _bag(q)
@@ -247,7 +268,7 @@ class FaqIndex:
         cov_unit: dict[int, float] = {}
 
         unit_scores, unit_ceiling = self._unit_bm25.scores(bag)
-        top_units = _top(unit_scores, CANDIDATE_UNITS)
+        top_units = self._diverse(_top(unit_scores, 3 * CANDIDATE_UNITS))
         exact: set[int] = set()
         if top_units.size:
             features = np.array([pair_features(q, self._unit_analysis[u]) for u in top_units])

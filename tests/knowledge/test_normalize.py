@@ -53,3 +53,15 @@ def test_content_engineers_dialect_words() -> None:
 def test_trailing_negation_is_a_yes_no_question() -> None:
     assert normalize("社区能领退烧药不") == normalize("社区能领退烧药吗")
     assert normalize("还隔离不隔离") == "还隔离不隔离"  # an A-不-A question keeps its 不
+
+
+def test_third_pass_dialect_doubt_and_definition_words() -> None:
+    assert normalize("点样领退烧药") == normalize("怎么领退烧药")
+    assert normalize("可唔可以打疫苗") == normalize("能不能打疫苗")
+    # "觉得自己…" and "怀疑自己…" ask the same thing; "X的定义" is "X是什么".
+    assert normalize("觉得自己感染了怎么办") == normalize("怀疑自己感染了怎么办")
+    assert normalize("新型冠状病毒的定义") == normalize("新冠是什么")
+
+
+def test_voice_fillers_are_not_content_words() -> None:
+    assert segment(normalize("喂，你好。嗯嗯好的")) == segment(normalize("好"))

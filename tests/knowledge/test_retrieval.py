@@ -149,3 +149,24 @@ def test_candidates_rows_match_the_calibrator_features(index: FaqIndex) -> None:
 
     positions, rows, texts, _ = index.candidates("阳了咋整")
     assert positions and rows.shape == (len(positions), len(ENTRY_FEATURES)) and len(texts) == len(positions)
+
+
+def test_an_acknowledgement_is_not_a_question(index: FaqIndex) -> None:
+    for text in ["知道了 谢谢", "行 我晓得了", "嗯嗯好的", "好的，收到"]:
+        assert index.search(text) == []
+
+
+def test_an_entry_with_many_variants_does_not_crowd_out_the_others() -> None:
+    many = Document(1, "小孩几岁能打新冠疫苗？", tuple(f"孩子{n}岁能不能打疫苗" for n in range(3, 20)))
+    other = Document(2, "老人打疫苗有绿色通道吗？", ("老年人打疫苗要排队吗",))
+    index = FaqIndex.build([many, other])
+    positions, rows, _, _ = index.candidates("打疫苗要排队吗")
+    assert 1 in positions  # the second entry (position 1) still gets a candidate slot
+    n_units = rows[:, list(index_features()).index("n_units")]
+    assert n_units.max() <= 3
+
+
+def index_features() -> tuple[str, ...]:
+    from knowledge.model.calibrator import ENTRY_FEATURES
+
+    return ENTRY_FEATURES
