@@ -8,13 +8,17 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api import faq, health, simulate
+from api import faq, health, simulate, wechat
+from api import tickets as tickets_api
 from bot.pipeline import Pipeline
 from hotline.db import create_db_engine, migrate, session_scope
 from hotline.settings import Settings, get_settings
 from knowledge.base import KnowledgeBase
 from knowledge.loader import load_builtin_if_empty
 from residents import service as resident_service
+from tickets import config as ticket_config
+from tickets.wiring import late_sink
+from tickets.worker import TicketWorker
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +33,10 @@ def prepare(settings: Settings) -> tuple[KnowledgeBase, Pipeline]:
         load_builtin_if_empty(session=session)
     knowledge = KnowledgeBase(engine)
     knowledge.refresh()
-    return knowledge, Pipeline(engine=engine, settings=settings, knowledge=knowledge)
+    ticket_config.use(settings)
+    pipeline = Pipeline(engine=engine, settings=settings, knowledge=knowledge)
+    pipeline.late_sink = late_sink(engine)
+    return knowledge, pipeline
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -45,11 +52,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         recovered = pipeline.recover()
         if recovered:
             log.warning("answered %d messages left unanswered by a previous crash", recovered)
+        # SLA sweep and outbox delivery run in the service itself; safe with several instances.
+        worker = TicketWorker(engine=pipeline.engine, settings=settings)
+        app.state.ticket_worker = worker
+        if settings.worker_enabled:
+            worker.start()
         yield
+        worker.stop()
         pipeline.engine.dispose()
 
     app = FastAPI(title="社区服务热线", version="0.1.0", lifespan=lifespan)
     app.include_router(health.router)
+    app.include_router(wechat.router)
     app.include_router(simulate.router)
     app.include_router(faq.router)
+    app.include_router(tickets_api.router)
     return app

@@ -1,0 +1,114 @@
+"""GET/POST /wechat: verify → decrypt → parse → pipeline → reply. No business logic here.
+
+WeChat waits 5 seconds and then retries; a reply not ready within the budget is answered with
+``success`` and delivered later as a customer-service message (see ``Pipeline.late_sink``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from concurrent.futures import Future, ThreadPoolExecutor
+
+from fastapi import APIRouter, Request
+from fastapi.responses import PlainTextResponse, Response
+
+from api.wechat_protocol import (
+    MAX_BODY_BYTES,
+    ProtocolError,
+    check_signature,
+    check_timestamp,
+    open_envelope,
+    parse,
+    render_reply,
+    to_inbound,
+)
+from bot import texts
+from bot.messages import Inbound, Reply
+from bot.pipeline import Pipeline
+from hotline.logs import mask_openid
+from hotline.settings import Settings
+
+log = logging.getLogger(__name__)
+router = APIRouter(tags=["wechat"])
+# Handling happens on these threads so that a slow turn cannot hold the event loop.
+_executor = ThreadPoolExecutor(max_workers=16, thread_name_prefix="wechat")
+SUCCESS = "success"
+
+
+def _xml(body: str) -> Response:
+    return Response(body, media_type="application/xml")
+
+
+@router.get("/wechat")
+def verify(request: Request, signature: str = "", timestamp: str = "", nonce: str = "", echostr: str = "") -> Response:
+    """Server verification: echo ``echostr`` when the signature is ours."""
+    settings: Settings = request.app.state.settings
+    try:
+        check_signature(signature, settings.wechat_token, timestamp, nonce)
+        check_timestamp(timestamp, settings.wechat_timestamp_window)
+    except ProtocolError as error:
+        return PlainTextResponse(error.message, status_code=error.status)
+    return PlainTextResponse(echostr)
+
+
+async def _read_body(request: Request) -> bytes:
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise ProtocolError(413, "body too large")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise ProtocolError(413, "body too large")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@router.post("/wechat")
+async def receive(request: Request) -> Response:
+    settings: Settings = request.app.state.settings
+    pipeline: Pipeline = request.app.state.pipeline
+    query = dict(request.query_params)
+    try:
+        envelope = open_envelope(await _read_body(request), query, settings)
+        message = parse(envelope.xml)
+        inbound = to_inbound(message)
+    except ProtocolError as error:
+        log.info("wechat request refused: %s", error.message)
+        return PlainTextResponse(error.message, status_code=error.status)
+    try:
+        reply = await _answer(pipeline, inbound, settings.wechat_reply_budget_ms / 1000)
+        if not reply.text:
+            return PlainTextResponse(SUCCESS)
+        return _xml(render_reply(message, reply.text, envelope, query.get("nonce", "")))
+    except Exception:
+        # Never a 5xx: WeChat would show the resident "该公众号暂时无法提供服务".
+        log.exception("wechat reply failed", extra={"msg_key": inbound.dedup_key})
+        try:
+            return _xml(render_reply(message, texts.apology(settings.office_phone), envelope, query.get("nonce", "")))
+        except Exception:
+            return PlainTextResponse(SUCCESS)
+
+
+async def _answer(pipeline: Pipeline, inbound: Inbound, budget: float) -> Reply:
+    """The pipeline's reply within the budget; later replies go out as customer-service messages."""
+    future = _executor.submit(pipeline.process, inbound, budget)
+    try:
+        return await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(future)), timeout=budget)
+    except TimeoutError:
+        future.add_done_callback(lambda done: _deliver_late(pipeline, inbound, done))
+        log.warning("reply over budget; will follow as a message", extra={"msg_key": inbound.dedup_key})
+        return Reply(None)
+
+
+def _deliver_late(pipeline: Pipeline, inbound: Inbound, done: Future[Reply]) -> None:
+    try:
+        reply = done.result()
+    except Exception:  # the pipeline already logged and stored an apology
+        return
+    if reply.text and pipeline.late_sink is not None:
+        try:
+            pipeline.late_sink(inbound.openid, reply.text)
+        except Exception:
+            log.exception("late reply could not be queued", extra={"openid": mask_openid(inbound.openid)})
