@@ -95,7 +95,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("menu", help="the official account's custom menu")
     menu = parser.add_subparsers(dest="action", required=True)
     publish = menu.add_parser("publish", help=f"check FILE and post it to WeChat (default menu: {DEFAULT_MENU})")

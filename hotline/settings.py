@@ -55,6 +55,23 @@ class Settings(BaseSettings):
     antigen_allowance: int = Field(default=4, ge=1, le=50)
     conversation_timeout_minutes: int = Field(default=30, ge=1)
 
+    # Tickets: acknowledgement deadlines per priority, notifications, the background worker.
+    sla_urgent_minutes: int = Field(default=10, ge=1)
+    sla_high_minutes: int = Field(default=60, ge=1)
+    sla_normal_minutes: int = Field(default=240, ge=1)
+    wecom_webhook_url: str | None = None  # 企业微信群机器人 webhook for the committee's work group
+    wechat_template_ticket: str = ""  # template id: new / escalated ticket notice to a member
+    wechat_template_status: str = ""  # template id: status notice to a resident outside the window
+    cs_window_hours: int = Field(default=48, ge=1)  # customer-service window after a resident's message
+    cs_window_limit: int = Field(default=5, ge=1)  # messages allowed in that window (documented 5, seen 20)
+    worker_enabled: bool = True
+    worker_interval_seconds: float = Field(default=5.0, gt=0)
+    outbox_max_backoff_seconds: int = Field(default=600, ge=1)
+    timezone: str = "Asia/Shanghai"  # ticket numbers' day and duty night hours are local
+    duty_night_start_hour: int = Field(default=22, ge=0, le=23)
+    duty_night_end_hour: int = Field(default=7, ge=0, le=23)
+    console_base_url: str = ""  # e.g. https://hotline.example.org; links in member notifications
+
     log_level: str = "INFO"
     log_json: bool = False
 

@@ -1,4 +1,4 @@
-"""Tickets and their timeline."""
+"""Tickets and their timeline, the on-duty roster, the notifications outbox and the shared token store."""
 
 from __future__ import annotations
 
@@ -39,6 +39,9 @@ class Priority(StrEnum):
     NORMAL = "normal"
 
 
+PRIORITY_RANK = {Priority.NORMAL: 0, Priority.HIGH: 1, Priority.URGENT: 2}
+
+
 class Source(StrEnum):
     WECHAT = "wechat"
     CONSOLE = "console"
@@ -57,17 +60,27 @@ class Ticket(SQLModel, table=True):
     assignee: str | None = Field(default=None, index=True, max_length=50)
     backup: str | None = Field(default=None, max_length=50)
     grid: str | None = Field(default=None, max_length=100)
+    building: str | None = Field(default=None, max_length=50)
     details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     source: str = Field(default=Source.WECHAT, max_length=20)
-    ack_due_at: datetime | None = None
+    ack_due_at: datetime | None = Field(default=None, index=True)
     acknowledged_at: datetime | None = None
     escalated_at: datetime | None = None
+    # Stays true once the acknowledgement deadline was missed: the street office counts SLA breaches.
+    overdue: bool = Field(default=False, index=True)
+    merged_count: int = Field(default=0, description="how many repeated requests were merged into this one")
     created_at: datetime = Field(default_factory=utcnow, index=True)
     updated_at: datetime = Field(default_factory=utcnow)
+    resolved_at: datetime | None = None
+    closed_at: datetime | None = None
 
     @property
     def simulated(self) -> bool:
         return self.source == Source.SIMULATED
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
 
 
 class TicketEvent(SQLModel, table=True):
@@ -84,7 +97,61 @@ class TicketEvent(SQLModel, table=True):
 
 
 class TicketCounter(SQLModel, table=True):
-    """Per-day sequence for human ticket numbers; a row lock makes it safe across instances."""
+    """Per-day sequence for human ticket numbers; an atomic upsert makes it safe across instances."""
 
     day: str = Field(primary_key=True, max_length=8)
     last: int = 0
+
+
+class DutyShift(SQLModel, table=True):
+    """Who is on duty from ``starts_at`` to ``ends_at``: covers nights, absences and unknown buildings."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    community_id: int = Field(foreign_key="community.id", index=True)
+    username: str = Field(max_length=50)
+    starts_at: datetime = Field(index=True)
+    ends_at: datetime = Field(index=True)
+    note: str = Field(default="", max_length=200)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class OutboxKind(StrEnum):
+    WECHAT_CUSTOM = "wechat_custom"  # 客服消息 inside the resident's window
+    WECHAT_TEMPLATE = "wechat_template"  # 模板消息: members, or residents outside the window
+    WECOM_ROBOT = "wecom_robot"  # 企业微信群机器人 webhook
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"  # waiting for its next attempt (also while leased by a worker)
+    SENT = "sent"
+    FALLBACK = "fallback"  # replaced by a template message (45015 / 45047)
+    FAILED = "failed"  # a permanent error (unsubscribed, invalid openid…); kept for the record
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A notification stored in the same transaction as the change it reports; never deleted unsent."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    dedup_key: str = Field(unique=True, max_length=160)
+    kind: str = Field(max_length=20)
+    target: str = Field(max_length=500, description="openid, or the robot's webhook URL")
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    ticket_id: int | None = Field(default=None, index=True)
+    status: str = Field(default=OutboxStatus.PENDING, max_length=10, index=True)
+    attempts: int = 0
+    next_attempt_at: datetime = Field(default_factory=utcnow, index=True)
+    lease_until: datetime | None = None
+    leased_by: str | None = Field(default=None, max_length=64)
+    last_error: str | None = Field(default=None, max_length=300)
+    created_at: datetime = Field(default_factory=utcnow)
+    sent_at: datetime | None = None
+
+
+class WeChatToken(SQLModel, table=True):
+    """The one shared access_token per appid, and the lock that lets one worker refresh it."""
+
+    appid: str = Field(primary_key=True, max_length=64)
+    access_token: str | None = Field(default=None, max_length=600)
+    expires_at: datetime | None = None
+    lock_owner: str | None = Field(default=None, max_length=64)
+    lock_until: datetime | None = None

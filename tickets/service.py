@@ -1,31 +1,48 @@
-"""Creating tickets and recording every change on their timeline."""
+"""Creating tickets — routed, prioritised, deadlined, merged when repeated — and reading them.
+
+Callers write ``from tickets import service as ticket_service``. Changes after creation (transition,
+assign, notes, replies) live in :mod:`tickets.workflow` and are re-exported here.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
+from hotline.settings import Settings
 from hotline.timeutil import utcnow
-from tickets.models import OPEN_STATUSES, Priority, Source, Ticket, TicketCounter, TicketEvent, TicketStatus
+from residents.models import Grid, Resident, User
+from tickets import notify, routing, sla
+from tickets import priority as _priority  # the name ``priority`` is create()'s argument
+from tickets.config import current
+from tickets.models import OPEN_STATUSES, Priority, Source, Ticket, TicketEvent, TicketStatus
+from tickets.numbering import next_number
+from tickets.workflow import add_note, assign, record, reply_to_resident, transition
+
+__all__ = [
+    "Created",
+    "Responsible",
+    "add_note",
+    "assign",
+    "create",
+    "create_or_merge",
+    "display_name",
+    "next_number",
+    "open_for",
+    "record",
+    "reply_to_resident",
+    "responsible",
+    "timeline",
+    "transition",
+]
 
 
-def next_number(*, session: Session) -> str:
-    """A human ticket number such as 20260122-0007, unique across instances."""
-    day = utcnow().strftime("%Y%m%d")
-    result = session.execute(
-        update(TicketCounter).where(TicketCounter.day == day).values(last=TicketCounter.last + 1)  # type: ignore[arg-type]
-    )
-    if result.rowcount == 0:  # type: ignore[attr-defined]
-        session.add(TicketCounter(day=day, last=1))
-        session.flush()
-        last = 1
-    else:
-        counter = session.get(TicketCounter, day, populate_existing=True)
-        assert counter is not None
-        last = counter.last
-    return f"{day}-{last:04d}"
+@dataclass(frozen=True)
+class Created:
+    ticket: Ticket
+    merged: bool  # True: the resident already had this request open; it was added to that ticket
 
 
 def create(
@@ -35,58 +52,202 @@ def create(
     openid: str | None,
     details: dict[str, Any],
     source: str = Source.WECHAT,
-    priority: str = Priority.NORMAL,
+    priority: str | None = None,
     community_id: int | None = None,
     actor: str = "resident",
+    building: str | None = None,
+    settings: Settings | None = None,
 ) -> Ticket:
-    """Store a new ticket with its first timeline entry."""
-    ticket = Ticket(
-        number=next_number(session=session),
+    """Store a new ticket — or return the resident's open one of the same type, with the request added.
+
+    See :func:`create_or_merge` (which also says whether it merged) for what each argument does.
+    """
+    return create_or_merge(
+        session=session,
         type=type,
         openid=openid,
         details=details,
         source=source,
         priority=priority,
         community_id=community_id,
+        actor=actor,
+        building=building,
+        settings=settings,
+    ).ticket
+
+
+def create_or_merge(
+    *,
+    session: Session,
+    type: str,
+    openid: str | None,
+    details: dict[str, Any],
+    source: str = Source.WECHAT,
+    priority: str | None = None,
+    community_id: int | None = None,
+    actor: str = "resident",
+    building: str | None = None,
+    settings: Settings | None = None,
+) -> Created:
+    """Route, prioritise, set the acknowledgement deadline and notify (unless simulated).
+
+    - ``details``: the flow's slots, stored as they are. Priority reads ``age``, ``lives_alone``,
+      ``pregnant``, ``infant``, ``chronic``, ``dialysis``, ``disabled``, ``conditions`` (list of str),
+      ``symptoms``, ``spo2``, ``red_flags`` (see :func:`tickets.priority.assess`); routing reads
+      ``building`` or ``address`` (e.g. "8栋1单元302"), else the resident's saved building/address.
+    - ``priority``: a floor; the assessed priority wins when higher. ``emergency`` is always urgent.
+    - ``community_id``: used when neither the resident's community nor a unique building decides it.
+    - ``source``: ``simulated`` tickets are stored and routed but notify nobody.
+    - The same ``openid`` with an open ticket of the same ``type`` → that ticket, with a timeline note.
+    The caller commits.
+    """
+    settings = current(settings)
+    assessed = _priority.assess(type=type, details=details)
+    wanted = _priority.higher(priority or Priority.NORMAL, assessed)
+    if openid:
+        existing = _open_same(session=session, openid=openid, type=type, simulated=source == Source.SIMULATED)
+        if existing is not None:
+            _merge(session=session, ticket=existing, details=details, wanted=wanted, actor=actor, settings=settings)
+            return Created(existing, merged=True)
+
+    resident = session.exec(select(Resident).where(Resident.openid == openid)).first() if openid else None
+    building = routing.normalise_building(building) or routing.building_of(details=details, resident=resident)
+    community = routing.community_for(session=session, building=building, resident=resident, fallback=community_id)
+    now = utcnow()
+    route = routing.route(
+        session=session,
+        settings=settings,
+        community_id=community,
+        building=building,
+        at=now,
+        urgent=wanted == Priority.URGENT,
+    )
+    ticket = Ticket(
+        number=next_number(session=session, settings=settings),
+        type=type,
+        openid=openid,
+        details=dict(details),
+        source=source,
+        priority=wanted,
+        community_id=community,
+        building=building,
+        grid=route.grid,
+        assignee=route.assignee,
+        backup=route.backup,
+        ack_due_at=sla.deadline(wanted, now, settings),
+        created_at=now,
+        updated_at=now,
     )
     session.add(ticket)
     session.flush()
-    assert ticket.id is not None
     record(session=session, ticket=ticket, actor=actor, action="created", to_status=TicketStatus.NEW)
-    return ticket
+    if route.assignee:
+        ticket.status = TicketStatus.ASSIGNED
+        record(
+            session=session,
+            ticket=ticket,
+            actor="system",
+            action="assigned",
+            from_status=TicketStatus.NEW,
+            to_status=TicketStatus.ASSIGNED,
+            note=_ROUTE_NOTES[route.reason].format(who=route.assignee),
+        )
+    else:
+        record(session=session, ticket=ticket, actor="system", action="unrouted", note=_ROUTE_NOTES["unrouted"])
+    notify.on_created(session=session, ticket=ticket, settings=settings)
+    return Created(ticket, merged=False)
 
 
-def record(
-    *,
-    session: Session,
-    ticket: Ticket,
-    actor: str,
-    action: str,
-    note: str = "",
-    from_status: str | None = None,
-    to_status: str | None = None,
-) -> TicketEvent:
-    """Append one line to the ticket's timeline."""
-    assert ticket.id is not None
-    event = TicketEvent(
-        ticket_id=ticket.id, actor=actor, action=action, note=note, from_status=from_status, to_status=to_status
+_ROUTE_NOTES = {
+    "grid": "按楼栋网格分派给 {who}",
+    "duty": "楼栋未登记或网格员不在岗，分派给值班人员 {who}",
+    "night": "夜间时段，分派给值班人员 {who}",
+    "urgent": "紧急求助，分派给值班人员 {who}",
+    "unrouted": "未找到网格员或值班人员，等待人工分派",
+}
+
+
+def _open_same(*, session: Session, openid: str, type: str, simulated: bool) -> Ticket | None:
+    query = select(Ticket).where(
+        col(Ticket.openid) == openid, col(Ticket.type) == type, col(Ticket.status).in_(OPEN_STATUSES)
     )
-    session.add(event)
-    ticket.updated_at = utcnow()
-    session.add(ticket)
-    return event
+    for ticket in session.exec(query.order_by(col(Ticket.created_at).desc())):
+        if ticket.simulated == simulated:
+            return ticket
+    return None
+
+
+def _merge(
+    *, session: Session, ticket: Ticket, details: dict[str, Any], wanted: Priority, actor: str, settings: Settings
+) -> None:
+    ticket.merged_count += 1
+    # Keep what was asked first; add what is new, so nothing the resident said is lost.
+    merged = dict(ticket.details)
+    for key, value in details.items():
+        merged.setdefault(key, value)
+    merged.setdefault("repeats", [])
+    merged["repeats"] = [*merged["repeats"], {"at": utcnow().isoformat(), **details}][-10:]
+    ticket.details = merged
+    note = "居民再次提交同类请求，已合并到本工单"
+    if _priority.higher(ticket.priority, wanted) != Priority(ticket.priority):
+        note += f"；优先级由 {ticket.priority} 提升为 {wanted}"
+        ticket.priority = wanted
+        due = sla.deadline(wanted, utcnow(), settings)
+        if ticket.acknowledged_at is None and (ticket.ack_due_at is None or due < ticket.ack_due_at):
+            ticket.ack_due_at = due
+    # The system merges on the resident's behalf; ``actor`` (who asked again) is named in the note.
+    record(session=session, ticket=ticket, actor="system", action="merged", note=f"{note}（{actor}）")
+    notify.on_merged(session=session, ticket=ticket, settings=settings)
 
 
 def open_for(*, session: Session, openid: str) -> list[Ticket]:
     """A resident's open tickets, newest first."""
     query = (
         select(Ticket)
-        .where(Ticket.openid == openid, Ticket.status.in_(OPEN_STATUSES))  # type: ignore[attr-defined]
-        .order_by(Ticket.created_at.desc())  # type: ignore[attr-defined]
+        .where(col(Ticket.openid) == openid, col(Ticket.status).in_(OPEN_STATUSES))
+        .order_by(col(Ticket.created_at).desc())
     )
     return list(session.exec(query))
 
 
 def timeline(*, session: Session, ticket_id: int) -> list[TicketEvent]:
-    query = select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.id)  # type: ignore[arg-type]
+    query = select(TicketEvent).where(col(TicketEvent.ticket_id) == ticket_id).order_by(col(TicketEvent.id))
     return list(session.exec(query))
+
+
+@dataclass(frozen=True)
+class Responsible:
+    username: str
+    display_name: str
+    grid: str | None
+    building: str | None
+    is_grid_member: bool  # False: the on-duty member or an admin covers
+
+    @property
+    def phrase(self) -> str:
+        """How the resident's reply names them: 8栋网格员王伟 / 社区值班人员李娜."""
+        if self.is_grid_member:
+            return f"{self.building or self.grid or ''}网格员{self.display_name}"
+        return f"社区值班人员{self.display_name}"
+
+
+def display_name(*, session: Session, username: str) -> str:
+    """The member's name as residents know them (their display name, else the username)."""
+    user = session.exec(select(User).where(col(User.username) == username)).first()
+    return (user.display_name or user.username) if user else username
+
+
+def responsible(*, session: Session, ticket: Ticket) -> Responsible | None:
+    """Who handles ``ticket``, named for the resident; None while it is unassigned."""
+    if not ticket.assignee:
+        return None
+    user = session.exec(select(User).where(col(User.username) == ticket.assignee)).first()
+    name = (user.display_name or user.username) if user else ticket.assignee
+    grid = None
+    if ticket.grid and ticket.community_id is not None:
+        grid = session.exec(
+            select(Grid).where(col(Grid.community_id) == ticket.community_id, col(Grid.name) == ticket.grid)
+        ).first()
+    return Responsible(
+        ticket.assignee, name, ticket.grid, ticket.building, grid is not None and grid.member == ticket.assignee
+    )

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 00:52:03.480428
+Create Date: 2026-11-23 01:30:32.887078
 """
 
 from collections.abc import Sequence
@@ -23,6 +23,7 @@ def upgrade() -> None:
     op.create_table('community',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('region', sqlmodel.sql.sqltypes.AutoString(length=30), nullable=False),
     sa.Column('office_phone', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
     sa.Column('emergency_phone', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
     sa.Column('antigen_allowance', sa.Integer(), nullable=False),
@@ -110,6 +111,29 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_inboundmessage_openid'), ['openid'], unique=False)
         batch_op.create_index(batch_op.f('ix_inboundmessage_status'), ['status'], unique=False)
 
+    op.create_table('outboxmessage',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('dedup_key', sqlmodel.sql.sqltypes.AutoString(length=160), nullable=False),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('target', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+    sa.Column('payload', sa.JSON(), nullable=False),
+    sa.Column('ticket_id', sa.Integer(), nullable=True),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('next_attempt_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('lease_until', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('leased_by', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('last_error', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=True),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('sent_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('dedup_key')
+    )
+    with op.batch_alter_table('outboxmessage', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_outboxmessage_next_attempt_at'), ['next_attempt_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_outboxmessage_status'), ['status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_outboxmessage_ticket_id'), ['ticket_id'], unique=False)
+
     op.create_table('ticketcounter',
     sa.Column('day', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
     sa.Column('last', sa.Integer(), nullable=False),
@@ -129,6 +153,30 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('unansweredquestion', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_unansweredquestion_last_at'), ['last_at'], unique=False)
+
+    op.create_table('wechattoken',
+    sa.Column('appid', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('access_token', sqlmodel.sql.sqltypes.AutoString(length=600), nullable=True),
+    sa.Column('expires_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('lock_owner', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('lock_until', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.PrimaryKeyConstraint('appid')
+    )
+    op.create_table('dutyshift',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('community_id', sa.Integer(), nullable=False),
+    sa.Column('username', sqlmodel.sql.sqltypes.AutoString(length=50), nullable=False),
+    sa.Column('starts_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('ends_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('note', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['community_id'], ['community.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('dutyshift', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_dutyshift_community_id'), ['community_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_dutyshift_ends_at'), ['ends_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_dutyshift_starts_at'), ['starts_at'], unique=False)
 
     op.create_table('grid',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -174,22 +222,29 @@ def upgrade() -> None:
     sa.Column('assignee', sqlmodel.sql.sqltypes.AutoString(length=50), nullable=True),
     sa.Column('backup', sqlmodel.sql.sqltypes.AutoString(length=50), nullable=True),
     sa.Column('grid', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
+    sa.Column('building', sqlmodel.sql.sqltypes.AutoString(length=50), nullable=True),
     sa.Column('details', sa.JSON(), nullable=False),
     sa.Column('source', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
     sa.Column('ack_due_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.Column('acknowledged_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.Column('escalated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('overdue', sa.Boolean(), nullable=False),
+    sa.Column('merged_count', sa.Integer(), nullable=False),
     sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('resolved_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('closed_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['community_id'], ['community.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('ticket', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_ticket_ack_due_at'), ['ack_due_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_ticket_assignee'), ['assignee'], unique=False)
         batch_op.create_index(batch_op.f('ix_ticket_community_id'), ['community_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_ticket_created_at'), ['created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_ticket_number'), ['number'], unique=True)
         batch_op.create_index(batch_op.f('ix_ticket_openid'), ['openid'], unique=False)
+        batch_op.create_index(batch_op.f('ix_ticket_overdue'), ['overdue'], unique=False)
         batch_op.create_index(batch_op.f('ix_ticket_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_ticket_type'), ['type'], unique=False)
 
@@ -278,11 +333,13 @@ def downgrade() -> None:
     with op.batch_alter_table('ticket', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_ticket_type'))
         batch_op.drop_index(batch_op.f('ix_ticket_status'))
+        batch_op.drop_index(batch_op.f('ix_ticket_overdue'))
         batch_op.drop_index(batch_op.f('ix_ticket_openid'))
         batch_op.drop_index(batch_op.f('ix_ticket_number'))
         batch_op.drop_index(batch_op.f('ix_ticket_created_at'))
         batch_op.drop_index(batch_op.f('ix_ticket_community_id'))
         batch_op.drop_index(batch_op.f('ix_ticket_assignee'))
+        batch_op.drop_index(batch_op.f('ix_ticket_ack_due_at'))
 
     op.drop_table('ticket')
     with op.batch_alter_table('resident', schema=None) as batch_op:
@@ -293,11 +350,24 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_grid_community_id'))
 
     op.drop_table('grid')
+    with op.batch_alter_table('dutyshift', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_dutyshift_starts_at'))
+        batch_op.drop_index(batch_op.f('ix_dutyshift_ends_at'))
+        batch_op.drop_index(batch_op.f('ix_dutyshift_community_id'))
+
+    op.drop_table('dutyshift')
+    op.drop_table('wechattoken')
     with op.batch_alter_table('unansweredquestion', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_unansweredquestion_last_at'))
 
     op.drop_table('unansweredquestion')
     op.drop_table('ticketcounter')
+    with op.batch_alter_table('outboxmessage', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_outboxmessage_ticket_id'))
+        batch_op.drop_index(batch_op.f('ix_outboxmessage_status'))
+        batch_op.drop_index(batch_op.f('ix_outboxmessage_next_attempt_at'))
+
+    op.drop_table('outboxmessage')
     with op.batch_alter_table('inboundmessage', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_inboundmessage_status'))
         batch_op.drop_index(batch_op.f('ix_inboundmessage_openid'))
