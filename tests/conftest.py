@@ -27,13 +27,24 @@ OFFICE_PHONE = "023-61234567"
 
 @pytest.fixture(scope="session")
 def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Migrate and load the built-in content once; each test gets a copy (real, fresh per test, cheap)."""
+    """Migrate once; tests get copies (a real database, fresh per test, cheap)."""
     path = tmp_path_factory.mktemp("template") / "hotline.db"
     engine = create_db_engine(f"sqlite:///{path}")
     migrate(engine)
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def content_template(migrated_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The migrated database with the built-in knowledge base loaded, as `hotline serve` leaves it."""
+    path = tmp_path_factory.mktemp("content") / "hotline.db"
+    shutil.copy(migrated_template, path)
+    engine = create_db_engine(f"sqlite:///{path}")
     with Session(engine) as db_session:
         load_builtin_if_empty(session=db_session)
-        db_session.commit()
     with engine.connect() as connection:
         connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     engine.dispose()
@@ -41,8 +52,15 @@ def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, migrated_template: Path) -> Settings:
-    shutil.copy(migrated_template, tmp_path / "hotline.db")
+def empty_database_url(tmp_path: Path, migrated_template: Path) -> str:
+    """A migrated database the service never started on: no knowledge base, no community."""
+    shutil.copy(migrated_template, tmp_path / "empty.db")
+    return f"sqlite:///{tmp_path / 'empty.db'}"
+
+
+@pytest.fixture
+def settings(tmp_path: Path, content_template: Path) -> Settings:
+    shutil.copy(content_template, tmp_path / "hotline.db")
     return load_settings(
         data_dir=tmp_path,
         database_url=f"sqlite:///{tmp_path / 'hotline.db'}",

@@ -12,7 +12,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
 from hotline.db import create_db_engine
-from hotline.settings import Settings
 from knowledge.base import KnowledgeBase
 from knowledge.loader import CONTENT_DIR
 from tests.conftest import make_token
@@ -32,9 +31,9 @@ def content() -> list[dict[str, Any]]:
 
 
 @pytest.fixture
-def empty_engine(settings: Settings) -> Iterator[Engine]:
+def empty_engine(empty_database_url: str) -> Iterator[Engine]:
     """A migrated database the app never started on: no built-in content yet."""
-    engine = create_db_engine(settings.database_url)
+    engine = create_db_engine(empty_database_url)
     yield engine
     engine.dispose()
 
