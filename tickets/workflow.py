@@ -1,0 +1,191 @@
+"""Changing a ticket after creation: status transitions, (re)assignment, notes, replies to the resident.
+
+Every change is a timeline line with its actor (a username, ``resident`` or ``system``). The first
+action of a person (not ``system``/``resident``) counts as the acknowledgement that stops the SLA clock.
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Session, col, select
+
+from hotline.settings import Settings
+from hotline.timeutil import utcnow
+from residents.models import User
+from tickets import notify
+from tickets.config import current
+from tickets.exceptions import InvalidTransition, NotReachable, UnknownUser
+from tickets.models import Ticket, TicketEvent, TicketStatus
+
+S = TicketStatus
+ALLOWED: dict[TicketStatus, frozenset[TicketStatus]] = {
+    S.NEW: frozenset({S.ASSIGNED, S.IN_PROGRESS, S.RESOLVED, S.CLOSED, S.CANCELLED}),
+    S.ASSIGNED: frozenset({S.IN_PROGRESS, S.RESOLVED, S.CLOSED, S.CANCELLED}),
+    S.IN_PROGRESS: frozenset({S.ASSIGNED, S.RESOLVED, S.CLOSED, S.CANCELLED}),
+    S.RESOLVED: frozenset({S.CLOSED, S.IN_PROGRESS}),  # reopened when the resident says it is not done
+    S.CLOSED: frozenset(),
+    S.CANCELLED: frozenset(),
+}
+NOT_A_PERSON = frozenset({"system", "resident"})
+RESIDENT_MAY = frozenset({S.CANCELLED, S.CLOSED})  # closing: "结束" ends a consult they opened
+
+
+def record(
+    *,
+    session: Session,
+    ticket: Ticket,
+    actor: str,
+    action: str,
+    note: str = "",
+    from_status: str | None = None,
+    to_status: str | None = None,
+) -> TicketEvent:
+    """Append one line to the ticket's timeline."""
+    assert ticket.id is not None
+    now = utcnow()
+    event = TicketEvent(
+        ticket_id=ticket.id, actor=actor, action=action, note=note, from_status=from_status, to_status=to_status, at=now
+    )
+    session.add(event)
+    ticket.updated_at = now
+    session.add(ticket)
+    return event
+
+
+def _acknowledge(ticket: Ticket, actor: str) -> None:
+    if ticket.acknowledged_at is None and actor not in NOT_A_PERSON:
+        ticket.acknowledged_at = utcnow()
+
+
+def transition(
+    *,
+    session: Session,
+    ticket: Ticket,
+    to_status: str,
+    actor: str,
+    note: str = "",
+    assignee: str | None = None,
+    settings: Settings | None = None,
+) -> Ticket:
+    """Move ``ticket`` to ``to_status`` (InvalidTransition when not allowed) and tell the resident.
+
+    ``actor="resident"`` may only cancel or close (end a consult) an open ticket. ``assigned`` needs
+    an assignee (given, or the current one). The caller commits.
+    """
+    settings = current(settings)
+    try:
+        target, source = TicketStatus(to_status), TicketStatus(ticket.status)
+    except ValueError as error:
+        raise InvalidTransition(f"unknown status {to_status}", field="to_status") from error
+    if target not in ALLOWED[source]:
+        raise InvalidTransition(f"cannot go from {source} to {target}", field="to_status")
+    if actor == "resident" and target not in RESIDENT_MAY:
+        raise InvalidTransition("a resident may only cancel or close", field="to_status")
+    if target is S.ASSIGNED:
+        if assignee:
+            _set_assignee(session, ticket, assignee)
+        if not ticket.assignee:
+            raise InvalidTransition("assigning needs an assignee", field="assignee")
+    now = utcnow()
+    ticket.status = target
+    if target is S.RESOLVED:
+        ticket.resolved_at = now
+    if target in (S.CLOSED, S.CANCELLED):
+        ticket.closed_at = now
+    if target is not S.ASSIGNED:
+        _acknowledge(ticket, actor)
+    record(
+        session=session,
+        ticket=ticket,
+        actor=actor,
+        action="status",
+        from_status=source,
+        to_status=target,
+        note=note if target is not S.ASSIGNED else f"分派给 {ticket.assignee}" + (f"；{note}" if note else ""),
+    )
+    seq = len(notify_events(session, ticket))
+    if target is S.ASSIGNED:
+        notify.on_assigned(session=session, ticket=ticket, settings=settings, seq=seq)
+    # The resident hears of every change they did not make themselves (closing a resolved one is filing).
+    if actor != "resident" and not (target is S.CLOSED and source is S.RESOLVED):
+        notify.notify_resident(
+            session=session,
+            ticket=ticket,
+            text=notify.status_text(ticket, note),
+            event=f"status-{seq}",
+            settings=settings,
+        )
+    return ticket
+
+
+def notify_events(session: Session, ticket: Ticket) -> list[TicketEvent]:
+    """Timeline lines so far: their count makes each notification's dedup key unique and stable."""
+    session.flush()
+    return list(session.exec(select(TicketEvent).where(col(TicketEvent.ticket_id) == ticket.id)))
+
+
+def _set_assignee(session: Session, ticket: Ticket, username: str) -> None:
+    user = session.exec(select(User).where(col(User.username) == username)).first()
+    if user is None or not user.active:
+        raise UnknownUser(f"no active user {username}", field="assignee")
+    if ticket.backup == username:
+        ticket.backup = None
+    ticket.assignee = username
+
+
+def assign(
+    *, session: Session, ticket: Ticket, assignee: str, actor: str, note: str = "", settings: Settings | None = None
+) -> Ticket:
+    """Hand ``ticket`` to ``assignee`` (status becomes ``assigned`` when it was new or in progress)."""
+    if ticket.status in (S.NEW, S.IN_PROGRESS):
+        return transition(
+            session=session,
+            ticket=ticket,
+            to_status=S.ASSIGNED,
+            actor=actor,
+            note=note,
+            assignee=assignee,
+            settings=settings,
+        )
+    if not ticket.is_open:
+        raise InvalidTransition(f"ticket is {ticket.status}", field="assignee")
+    previous = ticket.assignee
+    _set_assignee(session, ticket, assignee)
+    record(
+        session=session,
+        ticket=ticket,
+        actor=actor,
+        action="reassigned",
+        note=f"由 {previous or '无'} 转交 {assignee}" + (f"；{note}" if note else ""),
+    )
+    notify.on_assigned(
+        session=session, ticket=ticket, settings=current(settings), seq=len(notify_events(session, ticket))
+    )
+    return ticket
+
+
+def add_note(*, session: Session, ticket: Ticket, actor: str, note: str) -> TicketEvent:
+    """An internal note (not sent to the resident); a member's note acknowledges the ticket."""
+    _acknowledge(ticket, actor)
+    return record(session=session, ticket=ticket, actor=actor, action="note", note=note)
+
+
+def reply_to_resident(
+    *, session: Session, ticket: Ticket, actor: str, text: str, settings: Settings | None = None
+) -> TicketEvent:
+    """Send ``text`` to the resident (customer-service message, else template) and log it."""
+    if not ticket.openid:
+        raise NotReachable("该工单没有微信联系人，请电话联系居民", field="text")
+    if ticket.simulated:
+        raise NotReachable("模拟工单不会发送消息", field="text")
+    seq = len(notify_events(session, ticket)) + 1
+    message = notify.notify_resident(
+        session=session,
+        ticket=ticket,
+        text=f"社区回复（单号 {ticket.number}）：{text}",
+        event=f"reply-{seq}",
+        settings=current(settings),
+    )
+    if message is None:
+        raise NotReachable("居民不在微信客服消息时限内，且未配置状态通知模板，请电话联系居民", field="text")
+    _acknowledge(ticket, actor)
+    return record(session=session, ticket=ticket, actor=actor, action="reply", note=text)
