@@ -31,6 +31,7 @@ class InboundMessage(SQLModel, table=True):
     intent: str | None = Field(default=None, max_length=30)
     faq_id: int | None = None
     ticket_id: int | None = None
+    simulated: bool = Field(default=False, description="from the simulator: nobody to deliver a late reply to")
     received_at: datetime = Field(default_factory=utcnow)
     handled_at: datetime | None = None
 

@@ -76,9 +76,10 @@ class Pipeline:
                 kind=InboundKind(row.kind) if row.kind in set(InboundKind) else InboundKind.UNKNOWN,
                 created_at=row.received_at,
                 text=row.content or None,
+                simulated=row.simulated,
             )
             reply = self._handle(inbound, dedup_key=row.dedup_key)
-            if reply.text and self.late_sink is not None:
+            if reply.text and self.late_sink is not None and not row.simulated:
                 self.late_sink(row.openid, reply.text)
         return len(rows)
 
@@ -91,6 +92,7 @@ class Pipeline:
             openid=inbound.openid,
             kind=inbound.kind,
             content=inbound.text or inbound.event_key or "",
+            simulated=inbound.simulated,
         )
         with Session(self.engine) as session:
             session.add(row)

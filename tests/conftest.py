@@ -71,6 +71,8 @@ def settings(tmp_path: Path, content_template: Path) -> Settings:
         office_phone=OFFICE_PHONE,
         emergency_phone="023-61230120",
         community_name="幸福社区",
+        # The ticket worker (SLA sweep, outbox) is started by the tests that are about it.
+        worker_enabled=False,
     )
 
 

@@ -119,3 +119,18 @@ def test_delivery_reports_are_acknowledged_without_being_stored(pipeline: Pipeli
     assert pipeline.process(report).text is None
     with Session(engine) as session:
         assert session.exec(select(InboundMessage)).all() == []
+
+
+def test_a_simulated_message_left_by_a_crash_is_handled_but_sent_to_nobody(
+    pipeline: Pipeline, engine: Engine, clock: object
+) -> None:
+    with Session(engine) as session:
+        session.add(
+            InboundMessage(dedup_key="m:sim-1:sim-9", openid="sim-1", kind="text", content="帮助", simulated=True)
+        )
+        session.commit()
+    clock.advance(minutes=5)  # type: ignore[attr-defined]
+    sent: list[tuple[str, str]] = []
+    pipeline.late_sink = lambda openid, text: sent.append((openid, text))
+    assert pipeline.recover() == 1
+    assert sent == []

@@ -19,8 +19,6 @@ def late_sink(engine: Engine) -> Callable[[str, str], None]:
     customer-service message through the outbox (retried, never lost)."""
 
     def send_late(openid: str, text: str) -> None:
-        if openid.startswith("sim-"):  # the simulator's residents have no WeChat to reach
-            return
         with Session(engine) as session:
             notify.late_reply(session=session, openid=openid, text=text)
             session.commit()

@@ -12,7 +12,7 @@ from typing import Any
 
 from bot.flows.base import Flow, Reask, Slot
 from bot.flows.contact import ADDRESS, DELIVERY_SLOT, NAME, PHONE, ContactValidators, display_contact
-from bot.flows.tickets import handled_by, open_ticket
+from bot.flows.tickets import open_ticket, registered
 from bot.intents import Intent
 from bot.messages import Reply
 from bot.parsing import cn_to_digits, parse_count
@@ -74,9 +74,9 @@ class AntigenFlow(ContactValidators, Flow):
         return super().display(slot, value)
 
     def complete(self, turn: Turn, slots: dict[str, Any]) -> Reply:
-        ticket = open_ticket(turn, TicketType.ANTIGEN, dict(slots))
+        created = open_ticket(turn, TicketType.ANTIGEN, dict(slots))
         return Reply(
-            f"已登记，单号 {ticket.number}。{handled_by(turn, ticket)}会尽快联系您。回复“查询进度”可查看处理情况。",
+            f"{registered(turn, created, self.title)}回复“查询进度”可查看处理情况。",
             intent=self.name,
-            ticket_id=ticket.id,
+            ticket_id=created.ticket.id,
         )

@@ -87,7 +87,7 @@ def make_interrupt(runner: FlowRunner) -> Any:
         if ticket is None:
             ticket = open_ticket(
                 turn, TicketType.EMERGENCY, _details(turn, text, result, suspended), priority=Priority.URGENT
-            )
+            ).ticket
         else:
             add_note(turn, ticket, text)
         turn.state.context["emergency"] = {"ticket_id": ticket.id, "number": ticket.number, "at": utcnow().isoformat()}

@@ -45,7 +45,7 @@ def human(turn: Turn, text: str = "") -> Reply:
     details = {"message": text} if text and text not in ("转人工", "人工") else {}
     if turn.resident.phone:
         details["phone"] = turn.resident.phone
-    ticket = open_ticket(turn, TicketType.CONSULT, details)
+    ticket = open_ticket(turn, TicketType.CONSULT, details).ticket
     turn.state.context[HANDOFF] = {"ticket_id": ticket.id, "number": ticket.number, "at": utcnow().isoformat()}
     return Reply(
         f"已为您转人工，单号 {ticket.number}。{handled_by(turn, ticket)}会在这里回复您。\n"

@@ -23,7 +23,7 @@ from bot.flows.contact import (
     display_contact,
     relation_in,
 )
-from bot.flows.tickets import handled_by, open_ticket
+from bot.flows.tickets import open_ticket, registered
 from bot.intents import Intent
 from bot.messages import Reply
 from bot.parsing import normalize
@@ -166,10 +166,10 @@ class MedicineFlow(ContactValidators, Flow):
 
     def complete(self, turn: Turn, slots: dict[str, Any]) -> Reply:
         details = {**slots, **self.priority_details(slots)}
-        ticket = open_ticket(turn, TicketType.MEDICINE, details)
+        created = open_ticket(turn, TicketType.MEDICINE, details)
         return Reply(
-            f"已登记，单号 {ticket.number}。{handled_by(turn, ticket)}会尽快联系您。"
+            f"{registered(turn, created, self.title)}"
             "用药前请看说明书，孕妇、婴幼儿用药请先问医生。回复“查询进度”可查看处理情况。",
             intent=self.name,
-            ticket_id=ticket.id,
+            ticket_id=created.ticket.id,
         )

@@ -21,7 +21,7 @@ from bot.flows.contact import (
     display_contact,
     relation_in,
 )
-from bot.flows.tickets import handled_by, open_ticket
+from bot.flows.tickets import handled_by, open_ticket, registered
 from bot.intents import Intent
 from bot.messages import Reply
 from bot.turn import Turn
@@ -139,10 +139,15 @@ class ReferralFlow(ContactValidators, Flow):
 
     def complete(self, turn: Turn, slots: dict[str, Any]) -> Reply:
         details = {**slots, **self.priority_details(slots)}
-        ticket = open_ticket(turn, TicketType.REFERRAL, details)
+        created = open_ticket(turn, TicketType.REFERRAL, details)
+        who = handled_by(turn, created.ticket)
+        first = (
+            registered(turn, created, self.title)
+            if created.merged
+            else f"已登记，单号 {created.ticket.number}。{who}会帮您联系医院并回电。"
+        )
         return Reply(
-            f"已登记，单号 {ticket.number}。{handled_by(turn, ticket)}会帮您联系医院并回电。"
-            f"如病情突然加重（喘不上气、胸痛、意识不清），请立即拨打 120。",
+            f"{first}如病情突然加重（喘不上气、胸痛、意识不清），请立即拨打 120。",
             intent=self.name,
-            ticket_id=ticket.id,
+            ticket_id=created.ticket.id,
         )

@@ -1,7 +1,7 @@
 """The few ticket operations flows need, in one place over :mod:`tickets.service`.
 
-Flows say *what* happened (a request, a note, a cancellation); routing, SLA, notifications and
-the timeline are the ticket service's business.
+Flows say *what* happened (a request, a note, a cancellation); routing, priority, SLA,
+duplicate merging, notifications and the timeline are the ticket service's business.
 """
 
 from __future__ import annotations
@@ -9,9 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 from bot.turn import Turn
-from tickets import priority as ticket_priority
 from tickets import service as ticket_service
-from tickets.models import Source, Ticket, TicketStatus
+from tickets import workflow
+from tickets.models import Source, Ticket
+from tickets.service import Created
 
 RESIDENT = "resident"
 
@@ -20,43 +21,37 @@ def source(turn: Turn) -> str:
     return Source.SIMULATED if turn.simulated else Source.WECHAT
 
 
-def open_ticket(turn: Turn, type: str, details: dict[str, Any], priority: str | None = None) -> Ticket:
-    """Create the ticket for a completed request, prioritised from need and vulnerability."""
-    return ticket_service.create(
+def open_ticket(turn: Turn, type: str, details: dict[str, Any], priority: str | None = None) -> Created:
+    """The ticket for a completed request; an open one of the same type gets this request added."""
+    return ticket_service.create_or_merge(
         session=turn.session,
         type=type,
         openid=turn.resident.openid,
         details=details,
         source=source(turn),
         community_id=turn.community.id,
-        priority=priority or ticket_priority.assess(type=type, details=details),
+        priority=priority,
+        settings=turn.settings,
     )
+
+
+def registered(turn: Turn, created: Created, title: str) -> str:
+    """What the resident is told: the number and who handles it, or that it joined an open request."""
+    ticket, who = created.ticket, handled_by(turn, created.ticket)
+    if created.merged:
+        return f"您的{title}登记（单号 {ticket.number}）还在办理中，这次的内容已补充进去，{who}会一并处理。"
+    return f"已登记，单号 {ticket.number}。{who}会尽快联系您。"
 
 
 def add_note(turn: Turn, ticket: Ticket, text: str) -> None:
     """A resident's message on the ticket's timeline, for the member handling it."""
-    add = getattr(ticket_service, "add_note", None)
-    if add is not None:
-        add(session=turn.session, ticket=ticket, actor=RESIDENT, note=text)
-        return
-    ticket_service.record(session=turn.session, ticket=ticket, actor=RESIDENT, action="note", note=text)
+    workflow.add_note(session=turn.session, ticket=ticket, actor=RESIDENT, note=text)
 
 
 def move(turn: Turn, ticket: Ticket, to_status: str, note: str) -> None:
-    """Cancel or close from the resident's side, through the service's own state machine when present."""
-    transition = getattr(ticket_service, "transition", None)
-    if transition is not None:
-        transition(session=turn.session, ticket=ticket, to_status=to_status, actor=RESIDENT, note=note)
-        return
-    previous, ticket.status = ticket.status, to_status
-    ticket_service.record(
-        session=turn.session,
-        ticket=ticket,
-        actor=RESIDENT,
-        action=str(to_status),
-        note=note,
-        from_status=previous,
-        to_status=to_status,
+    """Cancel or close from the resident's side, through the ticket state machine."""
+    workflow.transition(
+        session=turn.session, ticket=ticket, to_status=to_status, actor=RESIDENT, note=note, settings=turn.settings
     )
 
 
@@ -71,20 +66,11 @@ def find_open(turn: Turn, ticket_id: int | None) -> Ticket | None:
 
 
 def display_name(turn: Turn, username: str | None) -> str | None:
-    """The member's name as residents know them, from the ticket service (None until it offers one)."""
-    if not username:
-        return None
-    name_of = getattr(ticket_service, "display_name", None)
-    return name_of(session=turn.session, username=username) if name_of is not None else None
+    """The member's name as residents know them."""
+    return ticket_service.display_name(session=turn.session, username=username) if username else None
 
 
 def handled_by(turn: Turn, ticket: Ticket) -> str:
-    """'8栋网格员王伟' when the service has routed and named the member, else a plain phrase."""
-    name = display_name(turn, ticket.assignee)
-    if not name:
-        return "社区工作人员"
-    return f"{ticket.grid}网格员{name}" if ticket.grid else f"社区工作人员{name}"
-
-
-def cancelled_status() -> str:
-    return TicketStatus.CANCELLED
+    """'8栋网格员王伟' or '社区值班人员李娜'; plain '社区工作人员' while nobody is assigned."""
+    person = ticket_service.responsible(session=turn.session, ticket=ticket)
+    return person.phrase if person is not None else "社区工作人员"

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 01:30:32.887078
+Create Date: 2026-11-23 01:43:59.702276
 """
 
 from collections.abc import Sequence
@@ -102,6 +102,7 @@ def upgrade() -> None:
     sa.Column('intent', sqlmodel.sql.sqltypes.AutoString(length=30), nullable=True),
     sa.Column('faq_id', sa.Integer(), nullable=True),
     sa.Column('ticket_id', sa.Integer(), nullable=True),
+    sa.Column('simulated', sa.Boolean(), nullable=False),
     sa.Column('received_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.Column('handled_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.PrimaryKeyConstraint('id'),

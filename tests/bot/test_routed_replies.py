@@ -1,0 +1,82 @@
+"""Replies name who handles the request: the building's grid member, or the on-duty member and backup."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from hotline.settings import Settings
+from hotline.timeutil import utcnow
+from residents import accounts
+from residents import service as resident_service
+from tests.bot.conftest import Chat, tickets_of
+from tests.conftest import FrozenClock
+from tickets import duty
+from tickets.grids import import_csv
+
+
+@pytest.fixture
+def committee(engine: Engine, settings: Settings, clock: FrozenClock) -> None:
+    """王伟 answers for 8栋; 李芳 is on duty today; the admin is everyone's last resort."""
+    with Session(engine) as session:
+        for username, name, role in (
+            ("wangwei", "王伟", "member"),
+            ("lifang", "李芳", "member"),
+            ("boss", "张主任", "admin"),
+        ):
+            accounts.add_user(
+                session=session, username=username, role=role, password="long password", display_name=name
+            )
+        session.commit()
+        result = import_csv(session=session, text="grid,building,member\n第一网格,8栋,wangwei\n", settings=settings)
+        assert result.rows == 1
+        duty.set_shift(
+            session=session,
+            username="lifang",
+            starts_at=utcnow() - timedelta(hours=1),
+            ends_at=utcnow() + timedelta(hours=12),
+            community_id=resident_service.default_community(session=session, settings=settings).id,
+        )
+        session.commit()
+
+
+def _antigen(me: Chat) -> str:
+    for text in ("社区有抗原发吗", "同意", "3", "2", "1", "8栋1单元302", "张阿姨 13812345678"):
+        me.say(text)
+    return me.say("1")
+
+
+def test_the_confirmation_names_the_buildings_grid_member(committee: None, chat: Callable[..., Chat]) -> None:
+    done = _antigen(chat("oGrid"))
+    assert "8栋网格员王伟" in done and "单号" in done
+
+
+def test_an_emergency_names_the_on_duty_member_and_the_backup(
+    committee: None, chat: Callable[..., Chat], db: Callable[[], Session]
+) -> None:
+    me = chat("oUrgent")
+    reply = me.say("我妈喘不上气了，嘴唇发紫")
+    [ticket] = tickets_of(db(), "oUrgent")
+    assert ticket.type == "emergency" and ticket.priority == "urgent"
+    assert ticket.assignee == "lifang" and ticket.backup and ticket.backup != "lifang"
+    assert "120" in reply and "李芳" in reply
+    backup_name = {"wangwei": "王伟", "boss": "张主任"}[ticket.backup]
+    assert backup_name in reply
+
+
+def test_asking_again_while_the_request_is_open_joins_it(
+    committee: None, chat: Callable[..., Chat], db: Callable[[], Session]
+) -> None:
+    me = chat("oTwice")
+    first = _antigen(me)
+    me.say("我还要抗原")
+    me.say("1")
+    me.say("1")
+    again = me.say("1")
+    assert "还在办理中" in again and "补充" in again
+    [ticket] = tickets_of(db(), "oTwice")
+    assert ticket.number in first and ticket.number in again and ticket.merged_count == 1
