@@ -1,0 +1,60 @@
+"""Several instances on one PostgreSQL database: a conversation moves between them, retries stay single."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+from sqlmodel import Session, select
+
+from api.app import create_app
+from bot.models import InboundMessage
+from hotline.settings import Settings
+from tests.api.wechat_helpers import post, reply_fields, text_xml
+from tickets.models import Ticket
+
+
+@pytest.fixture
+def postgres_settings(settings: Settings) -> Iterator[Settings]:
+    base = os.environ.get("HOTLINE_TEST_POSTGRES_URL")
+    if not base:
+        pytest.skip("HOTLINE_TEST_POSTGRES_URL is not set: PostgreSQL end-to-end test skipped")
+    name = f"hotline_app_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(base.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield settings.model_copy(update={"database_url": base.rsplit("/", 1)[0] + f"/{name}"})
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def test_two_instances_share_conversations_and_handle_each_message_once(postgres_settings: Settings) -> None:
+    with TestClient(create_app(postgres_settings)) as first, TestClient(create_app(postgres_settings)) as second:
+        openid = "oPostgres"
+        instances = [first, second]
+        # Each turn lands on another instance, as behind a load balancer.
+        for i, said in enumerate(("社区有抗原发吗", "同意", "3", "2", "1", "8栋1单元302", "王阿姨 13812345678")):
+            reply = reply_fields(post(instances[i % 2], text_xml(openid, said)))["Content"]
+        assert "请确认" in reply and "138****5678" in reply
+        confirm = text_xml(openid, "1", msg_id=424242)
+        with ThreadPoolExecutor(4) as pool:
+            answers = list(pool.map(lambda i: post(instances[i % 2], confirm), range(4)))
+        contents = {reply_fields(answer)["Content"] for answer in answers}
+        assert len(contents) == 1 and "单号" in contents.pop()
+        engine = first.app.state.engine  # type: ignore[attr-defined]
+        with Session(engine) as session:
+            assert len(session.exec(select(Ticket).where(Ticket.openid == openid)).all()) == 1
+            keys = session.exec(select(InboundMessage.dedup_key).where(InboundMessage.openid == openid)).all()
+        assert len(keys) == 8 and len(set(keys)) == 8
+        health = first.get("/healthz").json()
+        assert health["status"] == "ok"
+        assert int(health["checks"]["knowledge"].split()[0]) >= 60  # loaded once into PostgreSQL, served by both
+        assert second.get("/healthz").json()["checks"]["knowledge"] == health["checks"]["knowledge"]
