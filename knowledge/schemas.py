@@ -20,8 +20,19 @@ NATIONWIDE = "全国"
 MAX_VARIANTS = 30
 
 
+# YAML's folded text joins lines with a space; between Chinese characters that space is a typo.
+_CJK_GAP = re.compile(
+    r"(?<=[\u3000-\u303f\uff00-\uffef])[ \t\n]+"  # after Chinese punctuation
+    r"|(?<=[\u4e00-\u9fff])[ \t\n]+(?=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef])"  # between characters
+)
+
+
 def _strip(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
+
+
+def _prose(value: Any) -> Any:
+    return _CJK_GAP.sub("", value.strip()) if isinstance(value, str) else value
 
 
 def _text(label: str, max_length: int, *, required: bool = True) -> AfterValidator:
@@ -42,7 +53,7 @@ def _status(value: Any) -> Any:
 
 
 Question = Annotated[str, BeforeValidator(_strip), _text("问题", 200)]
-Answer = Annotated[str, BeforeValidator(_strip), _text("答案", 1000)]
+Answer = Annotated[str, BeforeValidator(_prose), _text("答案", 1000)]
 Variant = Annotated[str, BeforeValidator(_strip), _text("问法", 100)]
 Category = Annotated[str, BeforeValidator(_strip), _text("分类", 30, required=False)]
 Source = Annotated[str, BeforeValidator(_strip), _text("依据", 200, required=False)]

@@ -175,3 +175,8 @@ def test_a_broken_content_folder_loads_nothing(tmp_path: Path, empty_engine: Eng
         load_builtin_if_empty(session=session, directory=tmp_path)
     with Session(empty_engine) as session:
         assert _count(session, FaqEntry) == 0
+
+
+def test_folded_yaml_leaves_no_spaces_between_chinese_sentences() -> None:
+    for entry in load_content():
+        assert "。 " not in entry.answer and "， " not in entry.answer, entry.key
