@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import uuid
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
 from sqlmodel import Session, select
 
 from api.app import create_app
@@ -20,20 +16,8 @@ from tickets.models import Ticket
 
 
 @pytest.fixture
-def postgres_settings(settings: Settings) -> Iterator[Settings]:
-    base = os.environ.get("HOTLINE_TEST_POSTGRES_URL")
-    if not base:
-        pytest.skip("HOTLINE_TEST_POSTGRES_URL is not set: PostgreSQL end-to-end test skipped")
-    name = f"hotline_app_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(base.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield settings.model_copy(update={"database_url": base.rsplit("/", 1)[0] + f"/{name}"})
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+def postgres_settings(settings: Settings, empty_postgres_url: str) -> Settings:
+    return settings.model_copy(update={"database_url": empty_postgres_url})
 
 
 def test_two_instances_share_conversations_and_handle_each_message_once(postgres_settings: Settings) -> None:

@@ -49,6 +49,25 @@ class Source(StrEnum):
     SIMULATED = "simulated"
 
 
+# How residents and members read a type and a status.
+TYPE_NAMES = {
+    "medicine": "买药",
+    "antigen": "抗原",
+    "referral": "就医转诊",
+    "emergency": "紧急求助",
+    "consult": "人工咨询",
+    "complaint": "投诉",
+}
+STATUS_NAMES = {
+    "new": "已登记，待分派",
+    "assigned": "已分派",
+    "in_progress": "处理中",
+    "resolved": "已办结",
+    "closed": "已关闭",
+    "cancelled": "已取消",
+}
+
+
 class Ticket(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     number: str = Field(unique=True, index=True, max_length=20, description="e.g. 20260122-0007")

@@ -26,27 +26,11 @@ from hotline.settings import Settings
 from hotline.timeutil import utcnow
 from residents.models import Resident, User
 from tickets.config import local
-from tickets.models import OutboxKind, OutboxMessage, OutboxStatus, Priority, Ticket
+from tickets.models import STATUS_NAMES, TYPE_NAMES, OutboxKind, OutboxMessage, OutboxStatus, Priority, Ticket
 from tickets.outbox import enqueue
 
 log = logging.getLogger(__name__)
 
-TYPE_NAMES = {
-    "medicine": "买药",
-    "antigen": "抗原",
-    "referral": "就医转诊",
-    "emergency": "紧急求助",
-    "consult": "人工咨询",
-    "complaint": "投诉",
-}
-STATUS_NAMES = {
-    "new": "已登记，待分派",
-    "assigned": "已分派",
-    "in_progress": "处理中",
-    "resolved": "已办结",
-    "closed": "已关闭",
-    "cancelled": "已取消",
-}
 PRIORITY_NAMES = {Priority.URGENT: "紧急", Priority.HIGH: "优先", Priority.NORMAL: "一般"}
 
 

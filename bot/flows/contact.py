@@ -120,3 +120,21 @@ def display_contact(slot: Slot, value: Any) -> str | None:
     if slot.name == "age":
         return "不满1岁" if value == 0 else f"{value} 岁"
     return None
+
+
+CHRONIC = ("慢性病", "透析", "慢性肺病", "心脏病", "糖尿病", "肿瘤放化疗", "高血压")
+
+
+def vulnerability(slots: dict[str, Any]) -> dict[str, Any]:
+    """The keys tickets.priority reads (age, lives_alone, pregnant, infant, dialysis, chronic, conditions)."""
+    conditions = list(slots.get("conditions", []))
+    age = slots.get("age")
+    return {
+        "age": age,
+        "lives_alone": "独自居住" in conditions,
+        "pregnant": "怀孕" in conditions,
+        "infant": isinstance(age, int) and age < 3,
+        "dialysis": "透析" in conditions,
+        "chronic": any(c in conditions for c in CHRONIC) or any("慢性病" in m for m in slots.get("medicines", [])),
+        "conditions": conditions,
+    }

@@ -22,6 +22,7 @@ from bot.flows.contact import (
     ContactValidators,
     display_contact,
     relation_in,
+    vulnerability,
 )
 from bot.flows.tickets import open_ticket, registered
 from bot.intents import Intent
@@ -150,22 +151,8 @@ class MedicineFlow(ContactValidators, Flow):
         shown = display_contact(slot, value)
         return shown if shown is not None else super().display(slot, value)
 
-    @staticmethod
-    def priority_details(slots: dict[str, Any]) -> dict[str, Any]:
-        """The keys tickets.priority reads: age, lives_alone, pregnant, infant, chronic, conditions."""
-        conditions = list(slots.get("conditions", []))
-        age = slots.get("age")
-        return {
-            "age": age,
-            "lives_alone": "独自居住" in conditions,
-            "pregnant": "怀孕" in conditions,
-            "infant": isinstance(age, int) and age < 3,
-            "chronic": "慢性病" in conditions or any("慢性病" in m for m in slots.get("medicines", [])),
-            "conditions": conditions,
-        }
-
     def complete(self, turn: Turn, slots: dict[str, Any]) -> Reply:
-        details = {**slots, **self.priority_details(slots)}
+        details = {**slots, **vulnerability(slots)}
         created = open_ticket(turn, TicketType.MEDICINE, details)
         return Reply(
             f"{registered(turn, created, self.title)}"

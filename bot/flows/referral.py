@@ -20,6 +20,7 @@ from bot.flows.contact import (
     ContactValidators,
     display_contact,
     relation_in,
+    vulnerability,
 )
 from bot.flows.tickets import handled_by, open_ticket, registered
 from bot.intents import Intent
@@ -124,21 +125,8 @@ class ReferralFlow(ContactValidators, Flow):
         shown = display_contact(slot, value)
         return shown if shown is not None else super().display(slot, value)
 
-    @staticmethod
-    def priority_details(slots: dict[str, Any]) -> dict[str, Any]:
-        conditions = list(slots.get("conditions", []))
-        age = slots.get("age")
-        return {
-            "age": age,
-            "pregnant": "怀孕" in conditions,
-            "infant": isinstance(age, int) and age < 3,
-            "dialysis": "透析" in conditions,
-            "chronic": any(c in conditions for c in ("透析", "慢性肺病", "心脏病", "糖尿病", "肿瘤放化疗", "高血压")),
-            "conditions": conditions,
-        }
-
     def complete(self, turn: Turn, slots: dict[str, Any]) -> Reply:
-        details = {**slots, **self.priority_details(slots)}
+        details = {**slots, **vulnerability(slots)}
         created = open_ticket(turn, TicketType.REFERRAL, details)
         who = handled_by(turn, created.ticket)
         first = (

@@ -11,24 +11,8 @@ from bot.intents import Intent
 from bot.messages import Reply
 from bot.turn import Turn
 from tickets import service as ticket_service
-from tickets.models import Ticket, TicketStatus
+from tickets.models import STATUS_NAMES, TYPE_NAMES, Ticket, TicketStatus
 
-TYPE_NAMES = {
-    "medicine": "买药",
-    "antigen": "抗原",
-    "referral": "就医转诊",
-    "emergency": "紧急求助",
-    "consult": "人工咨询",
-    "complaint": "投诉",
-}
-STATUS_NAMES = {
-    "new": "已登记，待分派",
-    "assigned": "已分派",
-    "in_progress": "处理中",
-    "resolved": "已办结",
-    "closed": "已关闭",
-    "cancelled": "已取消",
-}
 SHOWN = 5
 # "取消 20260122-0031", "取消单号0031", "撤销 31": the number may be typed in full or its tail.
 CANCEL_BY_NUMBER = re.compile(r"^(?:取消|撤销|撤回)\s*(?:单号|订单|登记|第)?\s*(\d{8}-\d{1,4}|\d{1,4})\s*号?$")

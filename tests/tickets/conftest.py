@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Callable, Iterator
 
 import pytest
-from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -116,24 +114,12 @@ def get_resident(session: Session, openid: str) -> Resident | None:
 
 # -- real servers, when configured ------------------------------------------------------------------
 @pytest.fixture
-def postgres_url() -> Iterator[str]:
-    base = os.environ.get("HOTLINE_TEST_POSTGRES_URL")
-    if not base:
-        pytest.skip("HOTLINE_TEST_POSTGRES_URL is not set: PostgreSQL concurrency test skipped")
-    name = f"hotline_tk_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(base.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = base.rsplit("/", 1)[0] + f"/{name}"
-    migrate_engine = create_db_engine(url)
-    migrate(migrate_engine)
-    migrate_engine.dispose()
-    try:
-        yield url
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+def postgres_url(empty_postgres_url: str) -> str:
+    """A migrated throwaway PostgreSQL database."""
+    engine = create_db_engine(empty_postgres_url)
+    migrate(engine)
+    engine.dispose()
+    return empty_postgres_url
 
 
 @pytest.fixture
