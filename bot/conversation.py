@@ -83,7 +83,7 @@ def _resume(turn: Turn) -> Reply:
     if not suspended or suspended.get("flow") not in FLOWS:
         return Reply(texts.nothing_to_resume(), intent=None)
     flow = FLOWS[suspended["flow"]]
-    if utcnow() - datetime.fromisoformat(suspended["at"]) > flow.timeout:
+    if utcnow() - datetime.fromisoformat(suspended["at"]) > flow.timeout_for(turn):
         return Reply(texts.flow_timed_out(flow.title) + "回复“帮助”查看菜单。", intent=None)
     turn.state.flow, turn.state.step, turn.state.slots = suspended["flow"], suspended["step"], suspended["slots"]
     return runner.resume(turn, prefix=f"好的，继续{flow.title}。\n")

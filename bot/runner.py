@@ -108,7 +108,7 @@ class FlowRunner:
 
     def is_expired(self, turn: Turn) -> bool:
         flow = self.flows.get(turn.state.flow or "")
-        return flow is not None and utcnow() - turn.state.updated_at > flow.timeout
+        return flow is not None and utcnow() - turn.state.updated_at > flow.timeout_for(turn)
 
     # -- steps -------------------------------------------------------------------------------
 

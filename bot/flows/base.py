@@ -45,7 +45,12 @@ class Flow:
     slots: ClassVar[tuple[Slot, ...]]
     # Why personal data is needed; None when the flow collects none (PIPL separate consent).
     consent_purpose: ClassVar[str | None] = None
-    timeout: ClassVar[timedelta] = timedelta(minutes=30)
+    # None: HOTLINE_CONVERSATION_TIMEOUT_MINUTES; a flow may set its own.
+    timeout: ClassVar[timedelta | None] = None
+
+    def timeout_for(self, turn: Turn) -> timedelta:
+        return self.timeout or timedelta(minutes=turn.settings.conversation_timeout_minutes)
+
     # Whether "2 修改" is offered at the confirmation (not for a yes/no question such as cancelling).
     editable: ClassVar[bool] = True
 

@@ -176,3 +176,15 @@ def test_a_quantity_in_the_first_message_is_not_asked_again(chat: Callable[..., 
     me.say("抗原要两个")
     me.say("同意")
     assert "领取" in me.say("3")  # household asked, quantity already known
+
+
+def test_the_timeout_follows_the_setting(
+    client: TestClient, chat: Callable[..., Chat], clock: FrozenClock
+) -> None:
+    client.app.state.settings.conversation_timeout_minutes = 180  # type: ignore[attr-defined]
+    me = chat()
+    me.say("我要抗原")
+    me.say("同意")
+    clock.advance(hours=2)
+    reply = me.say("3")
+    assert "超过时间" not in reply and "几份" in reply
