@@ -125,6 +125,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--verbose", "-v", action="store_true", help="print every question, not only the misses")
     parser.add_argument(
+        "--quiet", "-q", action="store_true", help="tables only, no misses: keeps the held-out questions unseen"
+    )
+    parser.add_argument(
         "--set",
         dest="only_set",
         choices=("main", "fresh"),
@@ -159,6 +162,8 @@ def main() -> int:
         print(f"\nset {name}  (main: written before the content; fresh: written after it)")
         table(by_set[name])
     print()
+    if args.quiet:
+        return 0
 
     def show(o: Outcome, tag: str) -> None:
         hits = ", ".join(f"{key} {score:.2f}" for key, score in o.hits) or "(no hits)"

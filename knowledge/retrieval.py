@@ -10,7 +10,8 @@ Three stages, because they need different things.
 3. The calibrator (knowledge/model/calibrator.py, fitted for FAQ lookup on leave-one-out content
    variants, simulated Tianchi FAQs and out-of-domain messages) turns the evidence about each
    candidate *entry* into the probability that it answers the query. That probability ranks the
-   entries and is what the caller compares with the thresholds.
+   entries and is what the caller compares with the thresholds, except among near copies of the
+   query, which the reranker alone orders (`rank`); a hit's score is never above the one before it.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from knowledge.model.reranker import Reranker
 from knowledge.normalize import normalize
 
 # Chosen on the calibration data (never on the held-out questions); see bench/policy_eval.md.
-ANSWER_THRESHOLD: float = 0.65
+ANSWER_THRESHOLD: float = 0.60
 SUGGEST_THRESHOLD: float = 0.30
 
 # A resident's message longer than this is not a question to look up; cutting it keeps every
@@ -46,12 +47,16 @@ CANDIDATE_ANSWERS = 3
 # offered as a choice but never answered outright.
 ANSWER_ONLY_CAP = 0.9 * ANSWER_THRESHOLD
 K1, B = 1.2, 0.75
+# Candidates this close to the query (fuzzy ratio with their best unit) are near copies of it: the
+# reranker alone orders them (see `rank`).
+NEAR_DUPLICATE_RATIO = 0.8
 # A message made only of these words is an acknowledgement ("知道了 谢谢", "行 我晓得了"), not a
 # question, however well it matches a short variant.
 _ACKNOWLEDGEMENTS = frozenset(
     ["知道", "明白", "懂", "清楚", "行", "好", "可以", "没事", "对", "是的", "不用", "不要", "算了", "晓得"]
 )
 _SENTENCE_END = re.compile(r"[？?！!；;。]+")
+_NO_WORDS: frozenset[str] = frozenset()
 _FEATURE_INDEX = {name: i for i, name in enumerate(ENTRY_FEATURES)}
 # Pair features of the best unit that the calibrator sees as well.
 _PAIR_COLUMNS = [FEATURE_NAMES.index(name) for name in ("w_cov_q", "w_unmatched_q", "ratio")]
@@ -184,6 +189,16 @@ def _top(scores: np.ndarray, n: int) -> np.ndarray:
     return part[np.argsort(-scores[part], kind="stable")]
 
 
+def _covers(word: str, blob: str, entry_words: frozenset[str]) -> bool:
+    """Whether an entry covers a query word; a one-character word only as a word of the entry's own.
+
+    A character is not a word just because it appears somewhere in the entry: 退 in 个税怎么退 is not
+    the 退 of 退烧药, and 疼 in 牙疼 is not the 疼 of 嗓子疼. Answers are not segmented, so they cover
+    words of two or more characters only.
+    """
+    return word in entry_words if len(word) == 1 else word in blob
+
+
 def _unit_texts(doc: Document) -> list[str]:
     """The question, the variants, and each sentence of a compound one.
 
@@ -212,6 +227,10 @@ class FaqIndex:
         for (position, _), analysis in zip(units, self._unit_analysis, strict=True):
             unit_blobs[position].append(analysis.compact)
         self._unit_blob = tuple("|".join(parts) for parts in unit_blobs)
+        unit_words: list[set[str]] = [set() for _ in docs]
+        for (position, _), analysis in zip(units, self._unit_analysis, strict=True):
+            unit_words[position].update(analysis.word_set)
+        self._unit_words = tuple(frozenset(w) for w in unit_words)
         answer_blob = [""] * len(docs)
         for position, text in answers:
             answer_blob[position] = _answer_compact(text).replace(" ", "")
@@ -308,10 +327,13 @@ class FaqIndex:
             probs = sorted(p_units.get(pos, []), reverse=True)
             p1 = probs[0] if probs else 0.0
             units_blob, answer_blob = self._unit_blob[pos], self._answer_blob[pos]
-            in_units = [w in units_blob for w in words]
-            in_all = [u or (w in answer_blob) for w, u in zip(words, in_units, strict=True)]
+            entry_words = self._unit_words[pos]
+            in_units = [_covers(w, units_blob, entry_words) for w in words]
+            in_all = [u or _covers(w, answer_blob, _NO_WORDS) for w, u in zip(words, in_units, strict=True)]
             w_cov_units = sum(wt for wt, hit in zip(weights, in_units, strict=True) if hit) / total
             w_cov_all = sum(wt for wt, hit in zip(weights, in_all, strict=True) if hit) / total
+            w_unmatched = max((wt for wt, hit in zip(weights, in_all, strict=True) if not hit), default=0.0)
+            pair = best_pair.get(pos, (0.0, 0.0, 0.0))
             others = [b for j, b in enumerate(best_p1) if j != i]
             rows[i] = (
                 p1,
@@ -321,7 +343,7 @@ class FaqIndex:
                 w_cov_units,
                 w_cov_all,
                 (sum(b in answer_blob for b in bigrams) / len(bigrams)) if bigrams and answer_blob else 0.0,
-                max((wt for wt, hit in zip(weights, in_all, strict=True) if not hit), default=0.0),
+                w_unmatched,
                 known / total,
                 p1 - max(others, default=0.0),
                 1.0 if p1 >= max(best_p1) and probs else 0.0,
@@ -329,7 +351,7 @@ class FaqIndex:
                 math.log1p(len(q.compact)),
                 float(len(words)),
                 w_cov_all * p1,
-                *best_pair.get(pos, (0.0, 0.0, 0.0)),
+                *pair,
             )
         texts = [
             matched[pos][1] if pos in matched else (self._docs[pos].question or self._docs[pos].answer)
@@ -346,12 +368,44 @@ class FaqIndex:
         positions, rows, texts, q = self.candidates(query)
         if not positions or q is None:
             return []
-        scores = _calibrator().probability(rows)
-        answer_only = rows[:, _FEATURE_INDEX["answer_only"]] > 0
-        scores = np.where(answer_only, np.minimum(scores, ANSWER_ONLY_CAP), scores)
-        exact = rows[:, _FEATURE_INDEX["p1"]] >= 1.0
-        scores = np.where(exact, np.maximum(scores, 0.99), scores)
-        order = sorted(range(len(positions)), key=lambda i: (-scores[i], -rows[i, 0], positions[i]))
+        scores = confidence(rows)
+        order = rank(rows, scores, positions)[:k]
+        # Never surer of an entry than of the one ranked above it.
+        shown = np.minimum.accumulate(scores[order])
         return [
-            Hit(id=self._docs[positions[i]].id, score=round(float(scores[i]), 4), matched=texts[i]) for i in order[:k]
+            Hit(id=self._docs[positions[i]].id, score=round(float(score), 4), matched=texts[i])
+            for i, score in zip(order, shown.tolist(), strict=True)
         ]
+
+
+def confidence(rows: np.ndarray) -> np.ndarray:
+    """The calibrator's probability for each candidate entry, with the answer-only cap and exact matches."""
+    scores = _calibrator().probability(rows)
+    answer_only = rows[:, _FEATURE_INDEX["answer_only"]] > 0
+    scores = np.where(answer_only, np.minimum(scores, ANSWER_ONLY_CAP), scores)
+    exact = rows[:, _FEATURE_INDEX["p1"]] >= 1.0
+    return np.where(exact, np.maximum(scores, 0.99), scores)
+
+
+def rank(
+    rows: np.ndarray, scores: np.ndarray, positions: list[int] | None = None, near_ratio: float | None = None
+) -> list[int]:
+    """Candidate order: by confidence, except that near copies of the query are ordered by the reranker.
+
+    When the most confident entry is a near copy of the query (fuzzy ratio with its best unit >=
+    NEAR_DUPLICATE_RATIO), the other near copies compete with it on the reranker's probability alone:
+    they share nearly all their words with the query, so the coverage evidence the calibrator adds
+    cannot tell them apart, and the reranker was trained on exactly that distinction (what causes it
+    vs how to treat it). Chosen by cross-validation in knowledge/train_calibrator.py.
+    """
+    n = rows.shape[0]
+    tie = positions if positions is not None else list(range(n))
+    order = sorted(range(n), key=lambda i: (-scores[i], -rows[i, 0], tie[i]))
+    if n < 2:
+        return order
+    threshold = NEAR_DUPLICATE_RATIO if near_ratio is None else near_ratio
+    near = rows[:, _FEATURE_INDEX["u_ratio"]] >= threshold
+    if not near[order[0]]:
+        return order
+    first = sorted((i for i in order if near[i]), key=lambda i: (-rows[i, 0], -scores[i], tie[i]))
+    return first + [i for i in order if not near[i]]

@@ -178,9 +178,7 @@ def test_a_quantity_in_the_first_message_is_not_asked_again(chat: Callable[..., 
     assert "领取" in me.say("3")  # household asked, quantity already known
 
 
-def test_the_timeout_follows_the_setting(
-    client: TestClient, chat: Callable[..., Chat], clock: FrozenClock
-) -> None:
+def test_the_timeout_follows_the_setting(client: TestClient, chat: Callable[..., Chat], clock: FrozenClock) -> None:
     client.app.state.settings.conversation_timeout_minutes = 180  # type: ignore[attr-defined]
     me = chat()
     me.say("我要抗原")
