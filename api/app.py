@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
 
 from api import faq, health, simulate, wechat
 from api import tickets as tickets_api
@@ -62,6 +62,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         pipeline.engine.dispose()
 
     app = FastAPI(title="社区服务热线", version="0.1.0", lifespan=lifespan)
+
+    @app.middleware("http")
+    async def no_store(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        # API answers carry residents' names, phones and health details: never cache them anywhere.
+        response = await call_next(request)
+        if request.url.path.startswith("/api/"):
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
     app.include_router(health.router)
     app.include_router(wechat.router)
     app.include_router(simulate.router)

@@ -24,7 +24,9 @@ def test_simulate_requires_a_bearer_token(client: TestClient) -> None:
 
 
 def test_simulate_returns_the_contract_shape(client: TestClient, admin_headers: dict[str, str]) -> None:
-    body = _say(client, admin_headers, "帮助")
+    response = client.post("/api/simulate", json={"openid": "sim-1", "text": "帮助"}, headers=admin_headers)
+    assert response.headers["cache-control"] == "no-store"  # personal data is never cached
+    body = response.json()
     assert set(body) == {"reply", "intent", "faq_id", "ticket_id"}
     assert OFFICE_PHONE in body["reply"]
 
