@@ -22,6 +22,7 @@ from api.wechat_protocol import (
     parse,
     render_reply,
     to_inbound,
+    verify_query,
 )
 from bot import texts
 from bot.messages import Inbound, Reply
@@ -71,12 +72,18 @@ async def receive(request: Request) -> Response:
     pipeline: Pipeline = request.app.state.pipeline
     query = dict(request.query_params)
     try:
+        verify_query(query, settings)  # before reading the body: a forged request costs us nothing
         envelope = open_envelope(await _read_body(request), query, settings)
         message = parse(envelope.xml)
         inbound = to_inbound(message)
     except ProtocolError as error:
         log.info("wechat request refused: %s", error.message)
         return PlainTextResponse(error.message, status_code=error.status)
+    except Exception:
+        # Never a 5xx (WeChat would retry and the resident see an error); with no message there
+        # is nobody to apologise to, so acknowledge and leave the trace in the log.
+        log.exception("wechat request could not be read")
+        return PlainTextResponse(SUCCESS)
     try:
         reply = await _answer(pipeline, inbound, settings.wechat_reply_budget_ms / 1000)
         if not reply.text:
@@ -94,18 +101,22 @@ async def receive(request: Request) -> Response:
 async def _answer(pipeline: Pipeline, inbound: Inbound, budget: float) -> Reply:
     """The pipeline's reply within the budget; later replies go out as customer-service messages."""
     future = _executor.submit(pipeline.process, inbound, budget)
-    try:
-        return await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(future)), timeout=budget)
-    except TimeoutError:
-        future.add_done_callback(lambda done: _deliver_late(pipeline, inbound, done))
-        log.warning("reply over budget; will follow as a message", extra={"msg_key": inbound.dedup_key})
-        return Reply(None)
+    waiting = asyncio.wrap_future(future)
+    done, _ = await asyncio.wait({waiting}, timeout=budget)
+    if done:
+        return waiting.result()
+    # Still running: never cancel it (a queued message would then never be stored), hand its reply on.
+    waiting.add_done_callback(lambda late: late.cancelled() or late.exception())  # retrieved: no GC warning
+    future.add_done_callback(lambda finished: _deliver_late(pipeline, inbound, finished))
+    log.warning("reply over budget; will follow as a message", extra={"msg_key": inbound.dedup_key})
+    return Reply(None)
 
 
 def _deliver_late(pipeline: Pipeline, inbound: Inbound, done: Future[Reply]) -> None:
     try:
         reply = done.result()
-    except Exception:  # the pipeline already logged and stored an apology
+    except Exception:  # the turn's own failures become apologies inside; this is the store failing
+        log.exception("late reply lost", extra={"msg_key": inbound.dedup_key})
         return
     if reply.text and pipeline.late_sink is not None:
         try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,6 +24,7 @@ from wechatpy.replies import TextReply
 from bot.messages import Inbound, InboundKind
 from hotline.settings import Settings
 
+log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 1024 * 1024
 # A passive text reply over about 2 KB is refused by WeChat; cut well before, at a character.
 MAX_REPLY_BYTES = 2048
@@ -30,6 +32,18 @@ _KINDS = {kind.value: kind for kind in InboundKind}
 _KINDS["shortvideo"] = InboundKind.VIDEO
 # Subscribing through a QR code with a scene is still a subscription (wechatpy names it apart).
 _EVENT_ALIASES = {"subscribe_scan": "subscribe", "subscribe_scan_product": "subscribe"}
+_EXTRA = {  # WeChat's field -> Inbound.extra; Location_X/Y in a message, Latitude/Longitude in the event
+    "Label": "label",
+    "Url": "url",
+    "Title": "title",
+    "Location_X": "latitude",
+    "Location_Y": "longitude",
+    "Latitude": "latitude",
+    "Longitude": "longitude",
+}
+_MAX_CREATE_TIME = 32503680000  # year 3000: beyond it datetime overflows on some platforms
+# XML 1.0 forbids these code points even inside CDATA; a reply carrying one is not valid XML.
+_XML_INVALID = dict.fromkeys([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0xFFFE, 0xFFFF])
 
 
 class ProtocolError(Exception):
@@ -79,12 +93,19 @@ def _parse_xml(text: str) -> dict[str, Any]:
     return document["xml"]
 
 
-def open_envelope(body: bytes, query: dict[str, str], settings: Settings) -> Envelope:
-    """Verify the request and return its plaintext XML (decrypting safe- and compatible-mode bodies)."""
+def verify_query(query: dict[str, str], settings: Settings) -> None:
+    """The checks that need no body: the plain signature and the replay window (a quick 403)."""
     timestamp, nonce = query.get("timestamp", ""), query.get("nonce", "")
-    if "signature" in query or query.get("encrypt_type", "raw") == "raw":
+    # Safe mode signs with msg_signature over the body; WeChat adds the plain signature too, and
+    # when it is there it is checked here, before a byte of the body is read.
+    if "signature" in query or query.get("encrypt_type", "raw").lower() != "aes":
         check_signature(query.get("signature"), settings.wechat_token, timestamp, nonce)
     check_timestamp(timestamp, settings.wechat_timestamp_window)
+
+
+def open_envelope(body: bytes, query: dict[str, str], settings: Settings) -> Envelope:
+    """The plaintext XML of a request whose query passed :func:`verify_query` (decrypting AES bodies)."""
+    timestamp, nonce = query.get("timestamp", ""), query.get("nonce", "")
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
@@ -96,67 +117,82 @@ def open_envelope(body: bytes, query: dict[str, str], settings: Settings) -> Env
     if not isinstance(encrypted, str) or not encrypted:
         raise ProtocolError(400, "encrypted request without Encrypt")
     check_signature(query.get("msg_signature"), settings.wechat_token, timestamp, nonce, encrypted)
-    for key in (settings.wechat_aes_key, settings.wechat_previous_aes_key):
-        if not key:
-            continue
+    keys = [key for key in (settings.wechat_aes_key, settings.wechat_previous_aes_key) if key]
+    if not keys:
+        log.error("an encrypted request arrived but HOTLINE_WECHAT_AES_KEY is not set")
+    for key in keys:
         crypto = WeChatCrypto(settings.wechat_token, key, settings.wechat_appid)
         try:
             plaintext = PrpCrypto(crypto.key).decrypt(encrypted, settings.wechat_appid)
         except Exception:  # wrong key (mid-rotation), padding or AppID: try the previous key
             continue
         return Envelope(plaintext.decode("utf-8") if isinstance(plaintext, bytes) else plaintext, crypto)
-    if "MsgType" in outer:  # compatible mode also carries the plain fields
+    if "MsgType" in outer:  # compatible mode also carries the plain fields, and may be answered plainly
+        log.error("cannot decrypt a compatible-mode request; answering its plain fields (check the AES key)")
         return Envelope(text, None)
     raise ProtocolError(400, "cannot decrypt: check HOTLINE_WECHAT_AES_KEY and HOTLINE_WECHAT_APPID")
 
 
+def _field(fields: dict[str, Any], name: str) -> str:
+    """A field's text; "" when absent or not plain text (a repeated or nested element)."""
+    value = fields.get(name)
+    return value.strip() if isinstance(value, str) else ""
+
+
 def parse(xml: str) -> BaseMessage:
     """The typed wechatpy message, or a 400 for anything that is not one."""
-    _parse_xml(xml)
+    fields = _parse_xml(xml)
+    # wechatpy converts fields lazily with int()/str(): a nested sender or a MsgId of letters
+    # would surface later as a 500 or a resident named "{'a': '1'}". Check what we rely on here.
+    if not _field(fields, "FromUserName") or not _field(fields, "MsgType"):
+        raise ProtocolError(400, "message without sender or type")
+    created = _field(fields, "CreateTime")
+    if not created.isdigit() or int(created) > _MAX_CREATE_TIME:
+        raise ProtocolError(400, "missing or invalid CreateTime")
+    msg_id = fields.get("MsgId")
+    if msg_id is not None and not (isinstance(msg_id, str) and msg_id.strip().isdigit()):
+        raise ProtocolError(400, "invalid MsgId")
     try:
-        message = parse_message(xml)
-        message.source, message.time  # noqa: B018  (fields convert lazily: fail here, not later)
+        return parse_message(xml)
     except Exception:
         raise ProtocolError(400, "not a WeChat message") from None
-    if not message.source:
-        raise ProtocolError(400, "message without sender")
-    return message
 
 
 def to_inbound(message: BaseMessage) -> Inbound:
     """Map wechatpy's message to the engine's typed inbound: the engine never sees XML."""
+    fields: dict[str, Any] = message._data
     raw_type = str(message.type or "unknown").lower()
     kind = _KINDS.get(raw_type, InboundKind.UNKNOWN)
-    created = datetime.fromtimestamp(int(message.time or 0), UTC)
-    event = getattr(message, "event", None) if kind is InboundKind.EVENT else None
-    event = _EVENT_ALIASES.get(str(event).lower(), str(event).lower()) if event else None
+    event = _field(fields, "Event").lower() if kind is InboundKind.EVENT else ""
+    event = _EVENT_ALIASES.get(event, event)
     text = None
     if kind is InboundKind.TEXT:
-        text = str(getattr(message, "content", "") or "")
+        text = _field(fields, "Content")
     elif kind is InboundKind.VOICE:
-        text = str(getattr(message, "recognition", "") or "") or None
-    extra = {
-        name: str(getattr(message, attr))
-        for name, attr in (("label", "label"), ("url", "url"), ("title", "title"),
-                           ("latitude", "location_x"), ("longitude", "location_y"))
-        if getattr(message, attr, None)
-    }
-    msg_id = str(message.id) if getattr(message, "id", 0) else None
+        text = _field(fields, "Recognition") or None  # WeChat's speech recognition, when switched on
+    extra = {ours: value for theirs, ours in _EXTRA.items() if (value := _field(fields, theirs))}
     return Inbound(
-        openid=str(message.source),
+        openid=_field(fields, "FromUserName"),
         kind=kind,
-        created_at=created,
-        msg_id=msg_id,
+        created_at=datetime.fromtimestamp(int(_field(fields, "CreateTime")), UTC),
+        # Kept as the digits WeChat sent: it is only ever compared, never computed with.
+        msg_id=_field(fields, "MsgId") or None if kind is not InboundKind.EVENT else None,
         text=text,
-        event=event,
-        event_key=str(getattr(message, "key", "") or "") or None,
+        event=event or None,
+        # wechatpy has already cut "qrscene_" off a QR-code subscription's scene.
+        event_key=_field(fields, "EventKey") or None,
         extra=extra,
     )
 
 
+def cdata_safe(text: str) -> str:
+    """Text that cannot close the CDATA section it goes in, nor carry characters XML 1.0 forbids."""
+    return text.translate(_XML_INVALID).replace("]]>", "]] >")
+
+
 def safe_text(text: str) -> str:
-    """Reply text that cannot close the CDATA section it is wrapped in, within WeChat's size limit."""
-    text = text.replace("]]>", "]] >")
+    """Reply text safe inside CDATA, within WeChat's size limit (cut at a character boundary)."""
+    text = cdata_safe(text)
     data = text.encode("utf-8")
     if len(data) <= MAX_REPLY_BYTES:
         return text
@@ -166,7 +202,12 @@ def safe_text(text: str) -> str:
 
 def render_reply(message: BaseMessage, text: str, envelope: Envelope, nonce: str) -> str:
     """A passive text reply, encrypted when the request came encrypted."""
-    xml = TextReply(source=message.target, target=message.source, content=safe_text(text)).render()
+    # The account and resident ids are echoed from the request: they go through the same cleaning.
+    xml = TextReply(
+        source=cdata_safe(_field(message._data, "ToUserName")),
+        target=cdata_safe(_field(message._data, "FromUserName")),
+        content=safe_text(text),
+    ).render()
     if envelope.crypto is None:
         return str(xml)
     return str(envelope.crypto.encrypt_message(xml, nonce or "hotline", str(int(time.time()))))

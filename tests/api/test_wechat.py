@@ -171,20 +171,32 @@ def test_three_concurrent_retries_are_handled_once_and_answered_alike(
     for text in ("申请抗原", "同意", "3", "2", "1", "8栋1单元302", "张阿姨 13812345678"):
         post(client, text_xml(openid, text))
     real_dispatch = pipeline_module.dispatch
+    pipeline = client.app.state.pipeline  # type: ignore[attr-defined]
+    real_claim = pipeline._claim
     calls: list[str] = []
+    claims: list[bool] = []
+    all_arrived = threading.Event()
+
+    def counting_claim(inbound: object) -> bool:
+        claimed = real_claim(inbound)
+        claims.append(claimed)
+        if len(claims) == 3:
+            all_arrived.set()
+        return bool(claimed)
 
     def slow_dispatch(turn: Turn) -> Reply:
         calls.append(turn.inbound.dedup_key)
-        time.sleep(0.4)  # the retries arrive while the first is still being handled
+        all_arrived.wait(5)  # hold the first until both retries have arrived and found it claimed
         return real_dispatch(turn)
 
+    monkeypatch.setattr(pipeline, "_claim", counting_claim)
     monkeypatch.setattr(pipeline_module, "dispatch", slow_dispatch)
     confirm = text_xml(openid, "1", msg_id=777000111)
     with ThreadPoolExecutor(3) as pool:
         responses = list(pool.map(lambda _: post(client, confirm), range(3)))
     contents = [reply_fields(response)["Content"] for response in responses]
     assert len(set(contents)) == 1 and "单号" in contents[0]
-    assert len(calls) == 1
+    assert len(calls) == 1 and sorted(claims) == [False, False, True]  # all three overlapped
     with Session(engine) as session:
         tickets = session.exec(select(Ticket).where(Ticket.openid == openid)).all()
         rows = session.exec(select(InboundMessage).where(InboundMessage.dedup_key == f"m:{openid}:777000111")).all()
