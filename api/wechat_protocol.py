@@ -66,12 +66,12 @@ def check_signature(given: str | None, token: str, *parts: str) -> None:
 
 
 def check_timestamp(timestamp: str, window: int, now: float | None = None) -> None:
-    """Refuse replays: a signed request is valid ``window`` seconds either way (0 disables the check)."""
+    """Refuse replays: a signed request is valid ``window`` seconds either way."""
     try:
         sent = int(timestamp)
     except ValueError:
         raise ProtocolError(403, "invalid timestamp") from None
-    if window and abs((now if now is not None else time.time()) - sent) > window:
+    if abs((now if now is not None else time.time()) - sent) > window:
         raise ProtocolError(403, "timestamp outside the allowed window")
 
 

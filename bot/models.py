@@ -25,6 +25,7 @@ class InboundMessage(SQLModel, table=True):
     dedup_key: str = Field(unique=True, max_length=160)
     openid: str = Field(index=True, max_length=64)
     kind: str = Field(max_length=30)
+    event: str | None = Field(default=None, max_length=50)
     content: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     status: str = Field(default=InboundStatus.RECEIVED, max_length=10, index=True)
     reply: str | None = Field(default=None, sa_column=Column(Text))

@@ -75,7 +75,9 @@ class Pipeline:
                 openid=row.openid,
                 kind=InboundKind(row.kind) if row.kind in set(InboundKind) else InboundKind.UNKNOWN,
                 created_at=row.received_at,
-                text=row.content or None,
+                text=None if row.event else row.content or None,
+                event=row.event,
+                event_key=row.content or None if row.event else None,
                 simulated=row.simulated,
             )
             reply = self._handle(inbound, dedup_key=row.dedup_key)
@@ -91,6 +93,7 @@ class Pipeline:
             dedup_key=inbound.dedup_key,
             openid=inbound.openid,
             kind=inbound.kind,
+            event=inbound.event,
             content=inbound.text or inbound.event_key or "",
             simulated=inbound.simulated,
         )

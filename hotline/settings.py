@@ -44,7 +44,7 @@ class Settings(BaseSettings):
     # Tencent advises accepting the previous EncodingAESKey while a rotation settles.
     wechat_previous_aes_key: str | None = None
     wechat_api_base: str = "https://api.weixin.qq.com"
-    wechat_timestamp_window: int = Field(default=300, ge=0)
+    wechat_timestamp_window: int = Field(default=300, ge=1)
     wechat_reply_budget_ms: int = Field(default=4000, ge=100, le=4800)
 
     simulator_enabled: bool | None = None

@@ -134,3 +134,24 @@ def test_a_simulated_message_left_by_a_crash_is_handled_but_sent_to_nobody(
     pipeline.late_sink = lambda openid, text: sent.append((openid, text))
     assert pipeline.recover() == 1
     assert sent == []
+
+
+def test_a_menu_click_left_by_a_crash_is_answered_as_the_click_it_was(
+    pipeline: Pipeline, engine: Engine, clock: object
+) -> None:
+    click = Inbound(
+        openid="oClick", kind=InboundKind.EVENT, created_at=datetime(2026, 1, 22, tzinfo=UTC), event="click",
+        event_key="MENU_ANTIGEN",
+    )  # fmt: skip
+    with Session(engine) as session:
+        session.add(
+            InboundMessage(
+                dedup_key=click.dedup_key, openid="oClick", kind="event", event="click", content="MENU_ANTIGEN"
+            )
+        )
+        session.commit()
+    clock.advance(minutes=5)  # type: ignore[attr-defined]
+    sent: list[tuple[str, str]] = []
+    pipeline.late_sink = lambda openid, text: sent.append((openid, text))
+    assert pipeline.recover() == 1
+    assert sent and "同意" in sent[0][1]  # the antigen flow's consent question, not the help menu

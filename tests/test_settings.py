@@ -70,3 +70,8 @@ def test_environment_variables_are_read_with_the_prefix(tmp_path: Path, monkeypa
     settings = load_settings(data_dir=tmp_path)
     assert settings.database_url.endswith("other.db")
     assert settings.wechat_timestamp_window == 60
+
+
+def test_the_replay_window_cannot_be_switched_off(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="wechat_timestamp_window"):
+        load_settings(data_dir=tmp_path, wechat_timestamp_window=0)

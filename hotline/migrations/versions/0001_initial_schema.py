@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 01:43:59.702276
+Create Date: 2026-11-23 02:00:18.457252
 """
 
 from collections.abc import Sequence
@@ -96,6 +96,7 @@ def upgrade() -> None:
     sa.Column('dedup_key', sqlmodel.sql.sqltypes.AutoString(length=160), nullable=False),
     sa.Column('openid', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=30), nullable=False),
+    sa.Column('event', sqlmodel.sql.sqltypes.AutoString(length=50), nullable=True),
     sa.Column('content', sa.Text(), nullable=False),
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
     sa.Column('reply', sa.Text(), nullable=True),
