@@ -136,7 +136,7 @@ EXTENSIONS: list[Callable[[argparse._SubParsersAction], None]] = []
 def _load_extensions() -> None:
     import importlib
 
-    for module in ("hotline.menu", "knowledge.cli", "tickets.cli"):
+    for module in ("hotline.menu", "hotline.retention", "knowledge.cli", "tickets.cli"):
         try:
             importlib.import_module(module)
         except ModuleNotFoundError as error:
