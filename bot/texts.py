@@ -53,10 +53,6 @@ def cancelled() -> str:
     return "好的，已取消。还需要什么帮助？回复“帮助”查看菜单。"
 
 
-def nothing_to_cancel() -> str:
-    return "现在没有正在办理的事项。回复“帮助”查看菜单。"
-
-
 def restarted() -> str:
     return f"好的，我们重新开始。\n{menu()}"
 
@@ -119,7 +115,3 @@ def suggestions(questions: list[str]) -> str:
 
 def policy_answer(answer: str, source: str) -> str:
     return f"{answer}\n依据：{source}" if source else answer
-
-
-def human_requested(office_phone: str) -> str:
-    return f"已为您转人工，社区工作人员会尽快回复。急事请拨打 {office_phone}。"

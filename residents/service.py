@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 
 from hotline.settings import Settings
 from hotline.timeutil import utcnow
-from residents.models import Building, Community, ConsentRecord, Resident
+from residents.models import Community, ConsentRecord, Resident
 
 _BUILDING = re.compile(r"(\d+)\s*(?:栋|幢|号楼|楼|座|单元楼)")
 
@@ -62,7 +62,3 @@ def building_name(address: str) -> str | None:
     """'8栋1单元302' -> '8栋': the building decides the grid and the community."""
     match = _BUILDING.search(address)
     return f"{int(match.group(1))}栋" if match else None
-
-
-def find_building(*, session: Session, name: str) -> Building | None:
-    return session.exec(select(Building).where(Building.name == name)).first()
