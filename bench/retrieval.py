@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from knowledge.normalize import warm_up  # noqa: E402
-from knowledge.retrieval import SUGGEST_THRESHOLD, Document, FaqIndex  # noqa: E402
+from knowledge.retrieval import SUGGEST_THRESHOLD, Document, FaqIndex, clear_caches  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data"
 BASELINES = {"feiyan-faq": 0.833, "tianchi-dev": 0.892, "ncppolicies": 0.141}
@@ -166,8 +166,16 @@ def bench_10k(data: Path, queries: list[str]) -> dict[str, float]:
         started = time.perf_counter()
         index.search(text)
         latencies.append(time.perf_counter() - started)
+    # "cold" above follows the public sets, many of whose texts (tianchi query2s, ncppolicies answers,
+    # the pieces of ncppolicies questions) are also 10k entries and so already analysed: kept as it
+    # was for comparison with earlier passes. This is a first build with every cache empty.
+    clear_caches()
+    started = time.perf_counter()
+    FaqIndex.build(docs)
+    empty = time.perf_counter() - started
     return {
         "entries": len(index),
+        "empty": empty,
         "cold": cold,
         "rebuild": rebuild,
         "median": statistics.median(latencies),
@@ -254,7 +262,8 @@ def main() -> None:
         result = bench_10k(args.data, (all_queries + OUT_OF_DOMAIN)[::3])
         print(
             f"\n10k index: {result['entries']:.0f} entries; cold build {result['cold']:.2f} s "
-            f"(texts analysed from scratch), rebuild after one edit {result['rebuild']:.2f} s; "
+            f"(after the public sets), first build with empty caches {result['empty']:.2f} s, "
+            f"rebuild after one edit {result['rebuild']:.2f} s; "
             f"query median {ms(result['median'])} ms, p99 {ms(result['p99'])} ms over {result['n']:.0f} queries"
         )
 

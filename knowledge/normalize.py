@@ -10,6 +10,7 @@ with jieba plus the domain dictionary in lexicon/userdict.txt.
 from __future__ import annotations
 
 import logging
+import math
 import re
 import tempfile
 import threading
@@ -32,6 +33,8 @@ _SIMPLIFIED = (
     "楼长风险凭络务员内户办处学习课书归乡亲团饭馆业单听让养脑烫喉咙酸疼块面盐随罩读写较称难试题据规范类导"
 )
 _TRAD_TABLE = str.maketrans(_TRADITIONAL, _SIMPLIFIED)
+# str.translate looks every character up in a dict; most texts have no traditional character at all.
+_HAS_TRADITIONAL = re.compile(f"[{_TRADITIONAL}]")
 
 # Anything that is not a CJK ideograph, an ASCII letter or a digit separates words.
 _NON_WORD = re.compile(r"[^0-9a-z\u3400-\u4dbf\u4e00-\u9fff]+")
@@ -48,7 +51,9 @@ STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
 
 def _clean(text: str) -> str:
     """Width, case, traditional characters and punctuation; no synonym rewriting."""
-    text = unicodedata.normalize("NFKC", text).lower().translate(_TRAD_TABLE)
+    text = unicodedata.normalize("NFKC", text).lower()
+    if _HAS_TRADITIONAL.search(text):
+        text = text.translate(_TRAD_TABLE)
     return _NON_WORD.sub(" ", text).strip()
 
 
@@ -168,14 +173,115 @@ def _get_tokenizer():
 
 def warm_up() -> None:
     """Load the segmenter now rather than on the first question."""
-    _get_tokenizer()
+    _get_segmenter()
+
+
+# What jieba's `cut` treats as one block to segment with its dictionary; anything else (a space, a rare
+# CJK extension character) comes out one character at a time.
+_JIEBA_BLOCK = re.compile("([\u4e00-\u9fd5a-zA-Z0-9+#&\\._%\\-]+)")
+# In the segmenter's table, a string that only begins some dictionary word (jieba's frequency 0).
+_PREFIX_ONLY = math.inf
+_ASCII_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+
+
+class _Segmenter:
+    """jieba's dictionary segmentation without HMM (`Tokenizer.lcut(text, HMM=False)`), word for word.
+
+    jieba builds a DAG dict, then a route dict of tuples, through generators: most of an index build.
+    This computes the same maximum-probability route in one right-to-left pass over one table
+    (word → log probability, or _PREFIX_ONLY for a mere prefix), with the same float operations in the same
+    order and the same tie-break (the longer word wins), so the words are identical;
+    tests/knowledge/test_normalize.py compares the two.
+    """
+
+    def __init__(self, tokenizer) -> None:  # jieba.Tokenizer, which has no type hints
+        logtotal = math.log(tokenizer.total)
+        self.table: dict[str, float] = {
+            w: (math.log(f) - logtotal if f else _PREFIX_ONLY) for w, f in tokenizer.FREQ.items()
+        }
+        self.unknown = math.log(1) - logtotal  # jieba's `log(FREQ.get(w) or 1) - logtotal` for a non-word
+
+    def cut_block(self, s: str) -> list[str]:
+        table, unknown = self.table, self.unknown
+        n = len(s)
+        value: list[float] = [0.0] * (n + 1)
+        end: list[int] = [0] * (n + 1)
+        for idx in range(n - 1, -1, -1):
+            best_v, best_x = 0.0, -1
+            i = idx
+            frag = s[idx]
+            while True:
+                lp = table.get(frag)
+                if lp is None:
+                    break
+                if lp != _PREFIX_ONLY:
+                    v = lp + value[i + 1]
+                    if best_x < 0 or v >= best_v:
+                        best_v, best_x = v, i
+                i += 1
+                if i >= n:
+                    break
+                frag = s[idx : i + 1]
+            if best_x < 0:
+                best_v, best_x = unknown + value[idx + 1], idx
+            value[idx], end[idx] = best_v, best_x
+        words: list[str] = []
+        buf = ""
+        x = 0
+        while x < n:
+            y = end[x] + 1
+            word = s[x:y]
+            if len(word) == 1 and word in _ASCII_ALNUM:
+                buf += word
+            else:
+                if buf:
+                    words.append(buf)
+                    buf = ""
+                words.append(word)
+            x = y
+        if buf:
+            words.append(buf)
+        return words
+
+    def cut(self, text: str) -> list[str]:
+        words: list[str] = []
+        for block in _JIEBA_BLOCK.split(text):
+            if not block:
+                continue
+            if _JIEBA_BLOCK.fullmatch(block):
+                words.extend(self.cut_block(block))
+            else:
+                words.extend(c for c in block if not c.isspace())
+        return words
+
+
+_segmenter: _Segmenter | None = None
+
+
+def _get_segmenter() -> _Segmenter:
+    global _segmenter
+    if _segmenter is None:
+        segmenter = _Segmenter(_get_tokenizer())
+        with _tokenizer_lock:
+            if _segmenter is None:
+                _segmenter = segmenter
+    return _segmenter
+
+
+@lru_cache(maxsize=100_000)
+def _segment_piece(piece: str) -> tuple[str, ...]:
+    # A space separates jieba blocks, so each space-free piece is cut on its own: the same clause in
+    # several entries (or in a compound question and its sentence) is segmented once.
+    return tuple(w for w in _get_segmenter().cut(piece) if w not in STOPWORDS)
 
 
 def segment(normalized: str) -> list[str]:
-    """Words of already-normalised text, without stopwords and separators."""
+    """Words of already-normalised text, without stopwords and separators.
+
+    The words jieba's `lcut(normalized, HMM=False)` gives: HMM discovery of unknown words is off (it
+    is slower and invents odd words from typos); unknown words fall back to single characters, which
+    the bigram features still cover.
+    """
     if not normalized:
         return []
-    tokenizer = _get_tokenizer()
-    # HMM discovery of unknown words is off: it is slower and invents odd words from typos;
-    # unknown words fall back to single characters, which the bigram features still cover.
-    return [w for w in tokenizer.lcut(normalized, HMM=False) if w != " " and w not in STOPWORDS]
+    return [w for piece in normalized.split(" ") if piece for w in _segment_piece(piece)]

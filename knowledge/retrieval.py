@@ -28,7 +28,7 @@ import numpy as np
 from knowledge.model.calibrator import ENTRY_FEATURES, Calibrator
 from knowledge.model.features import FEATURE_NAMES, Analyzed, analyze, pair_features, weight
 from knowledge.model.reranker import Reranker
-from knowledge.normalize import normalize
+from knowledge.normalize import _segment_piece, normalize
 
 # Chosen on the calibration data (never on the held-out questions); see bench/policy_eval.md.
 ANSWER_THRESHOLD: float = 0.60
@@ -101,13 +101,18 @@ def _answer_compact(text: str) -> str:
     return normalize(text)
 
 
-# Terms are interned once per process, so that a text's term ids can be cached across rebuilds.
-# Only ever grows; dict.setdefault is atomic under the GIL, so concurrent builds are safe.
-_TERM_IDS: dict[str, int] = {}
+# Terms are numbers, so that a build sorts arrays instead of interning strings one at a time:
+# a character is its code point, a bigram packs both code points above every character, and a
+# jieba word (prefixed "#" in a bag, so that a two-character word and the same bigram stay distinct
+# terms) is an interned number above every bigram. Words are interned once per process, so a text's
+# term array can be cached across rebuilds; dict.setdefault is atomic under the GIL, so concurrent
+# builds are safe.
+_CHAR_BITS = 21  # every Unicode code point fits
+_WORD_BASE = 1 << 48
+_WORD_IDS: dict[str, int] = {}
 
 
 def _bag(a: Analyzed) -> Counter[str]:
-    # Words are prefixed so that a two-character word and the same bigram stay distinct terms.
     bag: Counter[str] = Counter("#" + w for w in a.words)
     bag.update(a.bigrams)
     bag.update(a.chars)
@@ -122,19 +127,52 @@ def _char_bag(normalized: str) -> Counter[str]:
     return bag
 
 
-def _ids(bag: Counter[str]) -> tuple[np.ndarray, np.ndarray]:
-    ids = np.fromiter((_TERM_IDS.setdefault(t, len(_TERM_IDS)) for t in bag), dtype=np.int64, count=len(bag))
-    return ids, np.fromiter(bag.values(), dtype=np.float64, count=len(bag))
+def _term_codes(terms: list[str]) -> np.ndarray:
+    """The numbers of a bag's terms ("#word", a bigram or a character); -1 for a word never indexed."""
+    words = _WORD_IDS
+    return np.array(
+        [
+            (_WORD_BASE + words[t] if t in words else -1)
+            if t[0] == "#"
+            else (ord(t) if len(t) == 1 else ((ord(t[0]) + 1) << _CHAR_BITS) | ord(t[1]))
+            for t in terms
+        ],
+        dtype=np.int64,
+    )
 
 
 @lru_cache(maxsize=50_000)
 def _unit_terms(text: str) -> tuple[np.ndarray, np.ndarray]:
-    return _ids(_bag(_analyze_cached(text)))
+    """Term numbers of a question/variant and their counts: its words, bigrams and characters (_bag)."""
+    a = _analyze_cached(text)
+    words = Counter(a.words)
+    codes = [_WORD_BASE + _WORD_IDS.setdefault("#" + w, len(_WORD_IDS)) for w in words]
+    counts = [float(c) for c in words.values()]
+    codes += [((ord(b[0]) + 1) << _CHAR_BITS) | ord(b[1]) for b in a.bigrams]
+    codes += [ord(c) for c in a.chars]
+    counts += [1.0] * (len(a.bigrams) + len(a.chars))
+    # Sorted, so that the index build's stable sort merges ready-made runs (the order of a unit's
+    # terms changes nothing: each term occurs once per unit).
+    order = np.argsort(codes, kind="stable")
+    return np.array(codes, dtype=np.int64)[order], np.array(counts, dtype=np.float64)[order]
 
 
 @lru_cache(maxsize=50_000)
 def _answer_terms(text: str) -> tuple[np.ndarray, np.ndarray]:
-    return _ids(_char_bag(_answer_compact(text)))
+    """Term numbers of an answer's characters and bigrams within each piece, with counts (_char_bag)."""
+    normalized = _answer_compact(text)
+    points = np.frombuffer(normalized.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+    space = points == ord(" ")
+    pair = ~(space[:-1] | space[1:])
+    codes = np.concatenate([points[~space], ((points[:-1][pair] + 1) << _CHAR_BITS) | points[1:][pair]])
+    unique, counts = np.unique(codes, return_counts=True)
+    return unique, counts.astype(np.float64)
+
+
+def clear_caches() -> None:
+    """Forget every cached analysis (for benchmarks that time a first build; the product never needs it)."""
+    for cached in (_analyze_cached, _answer_compact, _unit_terms, _answer_terms, _segment_piece):
+        cached.cache_clear()
 
 
 class _Bm25:
@@ -142,41 +180,59 @@ class _Bm25:
 
     def __init__(self, arrays: list[tuple[np.ndarray, np.ndarray]]) -> None:
         self.size = len(arrays)
-        lengths = np.array([tf.sum() for _, tf in arrays]) if arrays else np.zeros(0)
-        counts = np.array([ids.size for ids, _ in arrays], dtype=np.int64)
-        terms = np.concatenate([ids for ids, _ in arrays]) if arrays else np.zeros(0, dtype=np.int64)
+        counts = np.array([codes.size for codes, _ in arrays], dtype=np.int64)
+        codes = np.concatenate([c for c, _ in arrays]) if arrays else np.zeros(0, dtype=np.int64)
         tf = np.concatenate([tf for _, tf in arrays]) if arrays else np.zeros(0)
         units = np.repeat(np.arange(self.size, dtype=np.int64), counts)
+        # Term counts are whole numbers, so this sum is exact in any order.
+        lengths = np.bincount(units, weights=tf, minlength=self.size)
         norm = K1 * (1 - B + B * lengths / max(float(lengths.mean()) if self.size else 1.0, 1e-9))
-        vocabulary = len(_TERM_IDS)
-        df = np.bincount(terms, minlength=vocabulary).astype(np.float64)
+        # One stable sort by term: postings in unit order within each term, the vocabulary sorted.
+        order = np.argsort(codes, kind="stable")
+        ordered = codes[order]
+        first = np.ones(ordered.size, dtype=bool)
+        first[1:] = ordered[1:] != ordered[:-1]
+        self.vocabulary = ordered[first]  # sorted term numbers
+        self.start = np.append(np.flatnonzero(first), ordered.size)
+        df = np.diff(self.start).astype(np.float64)
         self.idf = np.log1p((self.size - df + 0.5) / (df + 0.5))
-        order = np.argsort(terms, kind="stable")
+        term = np.cumsum(first) - 1
         self.units = units[order]
-        self.weights = (tf * (K1 + 1) / (tf + norm[units]))[order] * self.idf[terms[order]]
-        self.start = np.concatenate([[0], np.cumsum(df.astype(np.int64))])
-        self.vocabulary = vocabulary
+        self.weights = (tf * (K1 + 1) / (tf + norm[units]))[order] * self.idf[term]
         # In a large index a common single character (in more than 5% of the units) adds a long
         # posting list and almost nothing the bigrams and words do not already say: skipped.
         self.max_char_df = max(100, int(0.05 * self.size)) if self.size >= 2000 else self.size + 1
 
+    def _lookup(self, terms: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each term's number, its vocabulary position, and whether the index has it at all."""
+        wanted = _term_codes(terms)
+        if not self.vocabulary.size:
+            return wanted, np.zeros(len(terms), dtype=np.int64), np.zeros(len(terms), dtype=bool)
+        found = np.minimum(np.searchsorted(self.vocabulary, wanted), self.vocabulary.size - 1)
+        return wanted, found, self.vocabulary[found] == wanted
+
+    def has_any(self, terms: list[str]) -> list[bool]:
+        """For each term, whether some unit has it."""
+        return self._lookup(terms)[2].tolist() if terms else []
+
     def has(self, term: str) -> bool:
-        tid = _TERM_IDS.get(term)
-        return tid is not None and tid < self.vocabulary and bool(self.start[tid] != self.start[tid + 1])
+        return self.has_any([term])[0]
 
     def scores(self, bag: Iterable[str]) -> tuple[np.ndarray, float]:
         """Score of every unit, and the best score a unit could reach (to normalise into [0, 1])."""
-        slices, ceiling = [], 0.0
-        for term in bag:
-            tid = _TERM_IDS.get(term)
-            if tid is None or tid >= self.vocabulary or self.start[tid] == self.start[tid + 1]:
-                continue
-            if len(term) == 1 and self.start[tid + 1] - self.start[tid] > self.max_char_df:
-                continue
-            slices.append(slice(self.start[tid], self.start[tid + 1]))
-            ceiling += float(self.idf[tid]) * (K1 + 1)
-        if not slices:
+        terms = list(bag)
+        if not terms or not self.vocabulary.size:
             return np.zeros(self.size), 0.0
+        wanted, found, present = self._lookup(terms)
+        lo, hi = self.start[found], self.start[found + 1]
+        char = (wanted >= 0) & (wanted < 1 << _CHAR_BITS)  # a single character's number is its code point
+        keep = present & ~(char & (hi - lo > self.max_char_df))
+        if not keep.any():
+            return np.zeros(self.size), 0.0
+        ceiling = 0.0
+        for value in (self.idf[found[keep]] * (K1 + 1)).tolist():  # summed in the query's term order
+            ceiling += value
+        slices = [slice(a, b) for a, b in zip(lo[keep].tolist(), hi[keep].tolist(), strict=True)]
         units = np.concatenate([self.units[s] for s in slices])
         weights = np.concatenate([self.weights[s] for s in slices])
         return np.bincount(units, weights, minlength=self.size), ceiling
@@ -319,22 +375,39 @@ class FaqIndex:
         words = sorted(q.word_set)
         weights = [weight(w) for w in words]
         total = sum(weights) or 1.0
-        known = sum(wt for w, wt in zip(words, weights, strict=True) if self._unit_bm25.has("#" + w))
+        has = self._unit_bm25.has_any(["#" + w for w in words])
+        known = sum(wt for wt, hit in zip(weights, has, strict=True) if hit)
         bigrams = [b for b in q.bigrams]
+        word_info = [(w, wt, len(w) > 1) for w, wt in zip(words, weights, strict=True)]
         best_p1 = [max(p_units.get(pos, [0.0])) for pos in positions]
+        top_p1 = max(best_p1)
+        # The best p1 among the *other* candidates is top_p1, except for the one entry that alone holds it.
+        lone_top = best_p1.count(top_p1) == 1
+        runner_up = max((b for b in best_p1 if b != top_p1), default=0.0)
         rows = np.zeros((len(positions), len(ENTRY_FEATURES)))
         for i, pos in enumerate(positions):
             probs = sorted(p_units.get(pos, []), reverse=True)
             p1 = probs[0] if probs else 0.0
             units_blob, answer_blob = self._unit_blob[pos], self._answer_blob[pos]
             entry_words = self._unit_words[pos]
-            in_units = [_covers(w, units_blob, entry_words) for w in words]
-            in_all = [u or _covers(w, answer_blob, _NO_WORDS) for w, u in zip(words, in_units, strict=True)]
-            w_cov_units = sum(wt for wt, hit in zip(weights, in_units, strict=True) if hit) / total
-            w_cov_all = sum(wt for wt, hit in zip(weights, in_all, strict=True) if hit) / total
-            w_unmatched = max((wt for wt, hit in zip(weights, in_all, strict=True) if not hit), default=0.0)
+            # Weighted shares of the query's words covered by the entry's units / by units or answer
+            # (see _covers), summed in the query's word order; and the strongest word left uncovered.
+            in_units_weight: float = 0  # an int start, as sum() had
+            in_all_weight: float = 0
+            unmatched: list[float] = []
+            for w, wt, several in word_info:
+                if (w in units_blob) if several else (w in entry_words):
+                    in_units_weight += wt
+                    in_all_weight += wt
+                elif several and w in answer_blob:
+                    in_all_weight += wt
+                else:
+                    unmatched.append(wt)
+            w_cov_units = in_units_weight / total
+            w_cov_all = in_all_weight / total
+            w_unmatched = max(unmatched, default=0.0)
             pair = best_pair.get(pos, (0.0, 0.0, 0.0))
-            others = [b for j, b in enumerate(best_p1) if j != i]
+            best_other = runner_up if lone_top and best_p1[i] == top_p1 else top_p1
             rows[i] = (
                 p1,
                 probs[1] if len(probs) > 1 else 0.0,
@@ -342,11 +415,11 @@ class FaqIndex:
                 cov_unit.get(pos, 0.0),
                 w_cov_units,
                 w_cov_all,
-                (sum(b in answer_blob for b in bigrams) / len(bigrams)) if bigrams and answer_blob else 0.0,
+                (len([b for b in bigrams if b in answer_blob]) / len(bigrams)) if bigrams and answer_blob else 0.0,
                 w_unmatched,
                 known / total,
-                p1 - max(others, default=0.0),
-                1.0 if p1 >= max(best_p1) and probs else 0.0,
+                p1 - best_other,
+                1.0 if p1 >= top_p1 and probs else 0.0,
                 0.0 if probs else 1.0,
                 math.log1p(len(q.compact)),
                 float(len(words)),

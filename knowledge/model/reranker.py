@@ -29,6 +29,13 @@ class Reranker:
         self.right = np.asarray(spec["right"], dtype=np.intp)
         self.value = np.asarray(spec["value"], dtype=np.float64)
         self.roots = np.asarray(spec["roots"], dtype=np.intp)
+        # For evaluation nodes are numbered 2 * i, so that 2 * i + (goes left) indexes `_next` directly:
+        # _next[2 * i] is node i's right child and _next[2 * i + 1] its left one, both numbered 2 * j.
+        self._next = 2 * np.stack([self.right, self.left], axis=1).ravel()
+        self._feature2 = np.repeat(self.feature, 2)
+        self._threshold2 = np.repeat(self.threshold, 2)
+        self._value2 = np.repeat(self.value, 2)
+        self._roots2 = 2 * self.roots
         self.depth = int(spec["depth"])
         self.bias = float(spec["bias"])
         # Platt scaling fitted on out-of-fold predictions, so that the output is a probability.
@@ -41,12 +48,13 @@ class Reranker:
 
     def margin(self, features: np.ndarray) -> np.ndarray:
         """Raw boosted score (log-odds before calibration) for each row of `features`."""
-        rows = np.arange(features.shape[0])[:, None]
-        node = np.broadcast_to(self.roots, (features.shape[0], self.roots.shape[0])).copy()
+        features = np.ascontiguousarray(features, dtype=np.float64)
+        flat = features.ravel()
+        rows = (np.arange(features.shape[0]) * features.shape[1])[:, None]
+        node = np.broadcast_to(self._roots2, (features.shape[0], self._roots2.shape[0]))
         for _ in range(self.depth):
-            go_left = features[rows, self.feature[node]] <= self.threshold[node]
-            node = np.where(go_left, self.left[node], self.right[node])
-        return self.value[node].sum(axis=1) + self.bias
+            node = self._next[node + (flat[rows + self._feature2[node]] <= self._threshold2[node])]
+        return self._value2[node].sum(axis=1) + self.bias
 
     def probability(self, features: np.ndarray) -> np.ndarray:
         z = self.scale * self.margin(features) + self.shift

@@ -65,3 +65,30 @@ def test_third_pass_dialect_doubt_and_definition_words() -> None:
 
 def test_voice_fillers_are_not_content_words() -> None:
     assert segment(normalize("喂，你好。嗯嗯好的")) == segment(normalize("好"))
+
+
+def test_segment_gives_exactly_jiebas_words() -> None:
+    # segment() runs its own copy of jieba's dictionary segmentation (knowledge/normalize.py,
+    # _Segmenter); it must cut every text as jieba's lcut(HMM=False) does.
+    from pathlib import Path
+
+    import yaml
+
+    from knowledge.normalize import STOPWORDS, _get_segmenter, _get_tokenizer
+
+    texts = [
+        "新冠肺炎疫情期间，企业复工复产需要向哪个部门申请备案审批？",
+        "阳了咋整 abc123 x 1 a-b_c.d%e 新冠ab1 2cd",
+        "\u3400\u4e00中\u9fff国 㐀字 𠀀字",
+        "布洛芬能和对乙酰氨基酚一起吃吗",
+        "喂你好那个我想问一下核酸检测点在哪里嗯嗯好的谢谢",
+    ]
+    for path in sorted((Path(__file__).parents[2] / "knowledge" / "content").glob("*.yaml")):
+        for entry in yaml.safe_load(path.read_text(encoding="utf-8"))["entries"]:
+            texts += [entry["question"], *entry["variants"], entry["answer"]]
+    tokenizer = _get_tokenizer()
+    for text in texts:
+        normalized = normalize(text)
+        expected = [w for w in tokenizer.lcut(normalized, HMM=False) if w != " " and w not in STOPWORDS]
+        assert segment(normalized) == expected, text
+        assert _get_segmenter().cut(normalized) == [w for w in tokenizer.lcut(normalized, HMM=False) if w != " "]
