@@ -67,7 +67,15 @@ def _status(turn: Turn) -> Reply:
 
 @command("帮助", "菜单", "help", "你好", "您好", "在吗", "在不在")
 def _help(turn: Turn) -> Reply:
-    return Reply(texts.help_text(turn.office_phone), intent=None)
+    flow = FLOWS.get(turn.state.flow or "")
+    if flow is None or runner.is_expired(turn):
+        prefix = texts.flow_timed_out(flow.title) + "\n" if flow is not None else ""
+        turn.state.clear_flow()
+        return Reply(prefix + texts.help_text(turn.office_phone), intent=None)
+    # The numbered menu is not shown mid-flow: its "1" would answer the pending question instead
+    # (in the cancel flow, "1" confirms a cancellation). The question is asked again instead.
+    pending = runner.resume(turn)
+    return Reply(f"{texts.help_in_flow(flow.title, turn.office_phone)}\n{pending.text}", intent=pending.intent)
 
 
 @command("谢谢", "谢谢你", "好的谢谢", "多谢", "感谢", "辛苦了")

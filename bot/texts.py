@@ -28,6 +28,13 @@ def help_text(office_phone: str) -> str:
     return f"{menu()}\n随时可回复：取消、重新开始、转人工、查询进度。\n急症请直接拨打120。社区电话：{office_phone}"
 
 
+def help_in_flow(title: str, office_phone: str) -> str:
+    return (
+        f"您正在办理{title}，还没办完。不办了回复“取消”，找工作人员回复“转人工”，"
+        f"急症请直接拨打120。社区电话：{office_phone}"
+    )
+
+
 def apology(office_phone: str) -> str:
     return f"抱歉，系统刚才出了点问题，您的消息已记录。请稍后再试，或拨打社区电话 {office_phone}。"
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from tests.bot.conftest import Chat
+from sqlmodel import Session
+
+from tests.bot.conftest import Chat, tickets_of
 
 
 def test_a_policy_question_is_answered_by_the_knowledge_base_not_a_flow(chat: Callable[..., Chat]) -> None:
@@ -43,3 +45,28 @@ def test_thanks_and_greetings_get_a_next_step(chat: Callable[..., Chat]) -> None
     assert "帮助" in me.say("谢谢")
     assert "请回复数字" in me.say("你好")
     assert "023-61234567" in me.say("哈哈")  # unknown: never a dead end, always the office phone
+
+
+def test_help_in_the_middle_of_a_flow_repeats_the_question_not_the_numbered_menu(
+    chat: Callable[..., Chat], db: Callable[[], Session]
+) -> None:
+    me = chat()
+    for text in ("我要抗原", "同意", "3", "3", "1", "8栋1单元302", "13812345678", "1"):
+        me.say(text)
+    assert "确认取消" in me.say("取消")  # one open ticket: straight to the yes/no question
+    shown = me.say("帮助")
+    # The main menu's "1. 申请抗原" would make the resident's next "1" confirm the cancellation.
+    assert "1. 申请抗原" not in shown and "确认取消" in shown and "023-61234567" in shown
+    assert "不取消" in me.say("0")
+    [ticket] = tickets_of(db(), me.openid)
+    assert ticket.status == "new"
+
+
+def test_help_during_a_request_keeps_it_and_the_answer_still_counts(chat: Callable[..., Chat]) -> None:
+    me = chat()
+    me.say("我要抗原")
+    me.say("同意")
+    shown = me.say("帮助")
+    assert "抗原领取" in shown and "几口人" in shown and "取消" in shown
+    assert "最多可领" in me.say("3")
+    assert "请回复数字" in chat("oOther").say("帮助")  # outside a flow: the numbered menu
