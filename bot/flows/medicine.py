@@ -145,6 +145,9 @@ class MedicineFlow(ContactValidators, Flow):
         answer = text.strip()
         if not re.search(r"\d|[一二两三四五六七八九十半几]", answer):
             raise Reask("请写数量，如 1盒 或 2板。")
+        numbers = re.findall(r"\d+", answer)
+        if numbers and all(int(n) == 0 for n in numbers) and not re.search(r"[一二两三四五六七八九十半几]", answer):
+            raise Reask("数量至少要 1，请写需要多少，如 1盒 或 2板。")
         return answer
 
     def display(self, slot: Slot, value: Any) -> str:

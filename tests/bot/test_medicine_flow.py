@@ -95,3 +95,13 @@ def test_a_change_at_the_confirmation(chat: Callable[..., Chat], db: Callable[[]
     me.say("1")
     [ticket] = tickets_of(db(), me.openid)
     assert ticket.details["quantity"] == "2瓶"
+
+
+def test_a_quantity_of_nothing_is_asked_again(chat: Callable[..., Chat], db: Callable[[], Session]) -> None:
+    me = chat()
+    for text in ("我要止咳药", "同意", "1", "40"):
+        me.say(text)
+    assert "需要多少" in me.say("0")  # no special conditions
+    assert "至少要 1" in me.say("0")
+    assert "至少要 1" in me.say("0盒")
+    assert "怎么领取" in me.say("1瓶")
