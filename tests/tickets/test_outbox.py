@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -200,3 +202,25 @@ def test_enqueue_with_the_same_key_stores_one_message(grid_map: Engine) -> None:
         )
         session.commit()
         assert one.id == two.id
+
+
+@pytest.mark.parametrize("errcode", [42001, 40014])
+def test_an_expired_or_invalid_token_is_refreshed_once_then_left_to_the_outbox(
+    grid_map: Engine, tsettings: Settings, transport: Transport, fake: FakeWeChat, clock: FrozenClock, errcode: int
+) -> None:
+    _ticket_and_status_change(grid_map, tsettings)
+    queued = len(_messages(grid_map))
+    fake.fail_next(TEMPLATE, errcode)
+    outcome = _deliver(grid_map, transport)
+    assert outcome.sent == queued and outcome.retried == 0
+    template_calls = [r.errcode for r in fake.calls(TEMPLATE)]
+    assert template_calls.count(errcode) == 1 and template_calls.count(0) == len(fake.sent(TEMPLATE))
+    tokens = {r.query["access_token"] for r in fake.calls(TEMPLATE)}
+    assert len(tokens) == 2  # the rejected token and the refreshed one
+
+    _ticket_and_status_change(grid_map, tsettings, openid="oResidentB")
+    fake.fail_next(TEMPLATE, errcode, times=2)  # refused again after the refresh: no loop, back to the outbox
+    before = len(fake.calls(TEMPLATE))
+    outcome = _deliver(grid_map, transport)
+    assert outcome.retried == 1
+    assert [r.errcode for r in fake.calls(TEMPLATE)[before:]].count(errcode) == 2
