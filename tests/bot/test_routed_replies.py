@@ -80,3 +80,43 @@ def test_asking_again_while_the_request_is_open_joins_it(
     assert "还在办理中" in again and "补充" in again
     [ticket] = tickets_of(db(), "oTwice")
     assert ticket.number in first and ticket.number in again and ticket.merged_count == 1
+
+
+def test_an_emergency_mid_medicine_goes_to_duty_and_backup_and_the_request_resumes(
+    committee: None, chat: Callable[..., Chat], db: Callable[[], Session]
+) -> None:
+    me = chat("oMidFlow")
+    for text in ("我要退烧药", "同意", "2", "72"):
+        me.say(text)
+    alarm = me.say("我妈突然喘不上气了")
+    [urgent] = tickets_of(db(), "oMidFlow")  # created in the same step, no question first
+    assert urgent.type == "emergency" and urgent.priority == "urgent"
+    assert urgent.assignee == "lifang" and urgent.backup and urgent.backup != "lifang"
+    assert "120" in alarm and "李芳" in alarm and "继续" in alarm
+    assert urgent.details["age"] == 72 and urgent.details["during"] == "medicine"  # what the flow had learnt
+    assert "有以下情况吗" in me.say("继续")
+    for text in ("0", "1盒", "1", "8栋1单元302", "13812345678"):
+        me.say(text)
+    done = me.say("1")
+    assert "8栋网格员王伟" in done
+    tickets = tickets_of(db(), "oMidFlow")
+    assert [t.type for t in tickets] == ["emergency", "medicine"]
+    assert tickets[1].assignee == "wangwei" and tickets[1].details["age"] == 72
+
+
+def test_status_names_the_member_handling_each_ticket(
+    committee: None, chat: Callable[..., Chat], engine: Engine
+) -> None:
+    me = chat("oStatus")
+    _antigen(me)
+    me.say("我妈嘴唇发紫了")
+    listing = me.say("查询进度")
+    lines = [line for line in listing.splitlines() if line[:1].isdigit()]
+    assert len(lines) == 2
+    antigen = next(line for line in lines if "抗原" in line)
+    emergency = next(line for line in lines if "紧急求助" in line)
+    assert "已分派" in antigen and "负责人 王伟" in antigen
+    assert "已分派" in emergency and "负责人 李芳" in emergency
+    with Session(engine) as session:
+        numbers = [t.number for t in tickets_of(session, "oStatus")]
+    assert all(any(number in line for line in lines) for number in numbers)
