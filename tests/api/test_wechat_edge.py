@@ -187,3 +187,29 @@ def test_a_failing_pipeline_gets_an_apology_logged_with_the_message_key(
     content = reply_fields(response)["Content"]
     assert response.status_code == 200 and "抱歉" in content and OFFICE_PHONE in content
     assert any(getattr(record, "msg_key", "") == "m:oUnlucky:4242" for record in caplog.records)
+
+
+@pytest.mark.parametrize(
+    ("key", "expected"),
+    [
+        ("MENU_ANTIGEN", "抗原"),
+        ("MENU_MEDICINE", "用药"),
+        ("MENU_REFERRAL", "就医"),
+        ("MENU_POLICY", "政策"),
+        ("MENU_STATUS", "没有正在办理"),
+        ("MENU_HUMAN", "结束"),
+        ("MENU_HELP", "1. 申请抗原"),
+    ],
+)
+def test_every_menu_key_starts_what_its_button_says(client: TestClient, key: str, expected: str) -> None:
+    openid = f"oMenu{key}"
+    body = (
+        f"<xml><ToUserName>gh_c</ToUserName><FromUserName>{openid}</FromUserName><CreateTime>1769072400</CreateTime>"
+        f"<MsgType>event</MsgType><Event>CLICK</Event><EventKey>{key}</EventKey></xml>"
+    )
+    content = reply_fields(post(client, body))["Content"]
+    assert expected in content, content
+    first_question = {"MENU_ANTIGEN": "几口人", "MENU_MEDICINE": "哪种药", "MENU_REFERRAL": "给谁"}.get(key)
+    if first_question:  # a request flow: consent first, then its first question
+        assert "同意" in content
+        assert first_question in reply_fields(post(client, text_xml(openid, "同意")))["Content"]
