@@ -1,8 +1,8 @@
-"""Talking to the bot as a resident would, through one transport switchable in one place.
+"""Talking to the bot as a resident would: signed plaintext XML POSTs to /wechat.
 
-``TRANSPORT`` is "wechat" (signed plaintext XML POSTs to /wechat) once api/wechat.py exists, else
-"simulate" (POST /api/simulate with a bearer token). Menu clicks always go through the pipeline
-the /wechat route uses, as a CLICK event.
+A chat opened with ``transport="simulate"`` goes through POST /api/simulate instead (the same
+pipeline), for tests that read the contract's ``intent`` / ``faq_id`` / ``ticket_id`` fields. Menu
+clicks are CLICK events posted to /wechat.
 """
 
 from __future__ import annotations
@@ -20,17 +20,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from bot.messages import Inbound, InboundKind
-from hotline.timeutil import utcnow
 from residents.models import Resident
+from tests.api.wechat_helpers import cdata
 from tests.conftest import TEST_TOKEN
 from tickets.models import Ticket, TicketEvent
 
 _sequence = itertools.count(1)
-
-
-def _has_wechat_route(client: TestClient) -> bool:
-    return any(getattr(route, "path", None) == "/wechat" for route in client.app.routes)  # type: ignore[attr-defined]
 
 
 def _signed_query() -> dict[str, str]:
@@ -43,8 +38,19 @@ def _text_xml(openid: str, text: str) -> str:
     return (
         "<xml><ToUserName><![CDATA[gh_test]]></ToUserName>"
         f"<FromUserName><![CDATA[{openid}]]></FromUserName><CreateTime>{int(time.time())}</CreateTime>"
-        f"<MsgType><![CDATA[text]]></MsgType><Content><![CDATA[{text}]]></Content>"
+        f"<MsgType><![CDATA[text]]></MsgType><Content>{cdata(text)}</Content>"
         f"<MsgId>{int(time.time() * 1000)}{next(_sequence)}</MsgId></xml>"
+    )
+
+
+def _click_xml(openid: str, key: str) -> str:
+    # Events are keyed by sender and CreateTime: a distinct time per click, as WeChat's would be.
+    return (
+        "<xml><ToUserName><![CDATA[gh_test]]></ToUserName>"
+        f"<FromUserName><![CDATA[{openid}]]></FromUserName>"
+        f"<CreateTime>{int(time.time()) + next(_sequence)}</CreateTime>"
+        f"<MsgType><![CDATA[event]]></MsgType><Event><![CDATA[CLICK]]></Event>"
+        f"<EventKey><![CDATA[{key}]]></EventKey></xml>"
     )
 
 
@@ -58,15 +64,12 @@ class Chat:
     sent: int = 0
     replies: list[str] = field(default_factory=list)
     last: dict[str, Any] = field(default_factory=dict)
+    transport: str = "wechat"
 
     def say(self, text: str) -> str:
         self.sent += 1
-        if _has_wechat_route(self.client):
-            response = self.client.post(
-                "/wechat", params=_signed_query(), content=_text_xml(self.openid, text).encode()
-            )
-            assert response.status_code == 200, response.text
-            content = ET.fromstring(response.text).findtext("Content") or ""
+        if self.transport == "wechat":
+            content = self._post_wechat(_text_xml(self.openid, text))
             self.last = {"reply": content}
         else:
             response = self.client.post(
@@ -79,26 +82,24 @@ class Chat:
         return content
 
     def click(self, key: str) -> str:
-        """A custom-menu CLICK, through the same pipeline as /wechat."""
+        """A custom-menu CLICK event, posted to /wechat."""
         self.sent += 1
-        pipeline = self.client.app.state.pipeline  # type: ignore[attr-defined]
-        inbound = Inbound(
-            openid=self.openid,
-            kind=InboundKind.EVENT,
-            created_at=utcnow(),
-            event="click",
-            event_key=key,
-            simulated=True,
-        )
-        reply = pipeline.process(inbound)
-        self.replies.append(reply.text or "")
-        return reply.text or ""
+        content = self._post_wechat(_click_xml(self.openid, key))
+        self.replies.append(content)
+        return content
+
+    def _post_wechat(self, body: str) -> str:
+        response = self.client.post("/wechat", params=_signed_query(), content=body.encode())
+        assert response.status_code == 200, response.text
+        if response.text == "success":
+            return ""
+        return ET.fromstring(response.text).findtext("Content") or ""
 
 
 @pytest.fixture
 def chat(client: TestClient, admin_headers: dict[str, str]) -> Callable[..., Chat]:
-    def make(openid: str = "oResidentA", on: TestClient | None = None) -> Chat:
-        return Chat(on or client, admin_headers, openid)
+    def make(openid: str = "oResidentA", on: TestClient | None = None, transport: str = "wechat") -> Chat:
+        return Chat(on or client, admin_headers, openid, transport=transport)
 
     return make
 
