@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from tests.bot.conftest import Chat, notes_of, tickets_of
@@ -104,3 +105,22 @@ def test_an_unknown_number_is_not_cancelled(chat: Callable[..., Chat], db: Calla
     assert "没有可以取消" in reply
     session = db()
     assert all(t.status == "new" for t in session.exec(select(Ticket)).all())
+
+
+def test_the_member_reads_the_consult_and_closes_it_through_the_api(
+    chat: Callable[..., Chat], client: TestClient, admin_headers: dict[str, str]
+) -> None:
+    me = chat("oConsult")
+    me.say("转人工")
+    me.say("我家老人腿脚不便，想问问能不能上门")
+    [consult] = client.get("/api/tickets", params={"openid": "oConsult"}, headers=admin_headers).json()["data"]
+    url = f"/api/tickets/{consult['id']}"
+    timeline = client.get(url, headers=admin_headers).json()["timeline"]
+    assert any(event["note"] == "我家老人腿脚不便，想问问能不能上门" for event in timeline)
+    answered = client.post(f"{url}/reply", headers=admin_headers, json={"text": "可以上门"})
+    assert answered.status_code == 201, answered.text
+    assert client.post(f"{url}/transition", headers=admin_headers, json={"to_status": "closed"}).status_code == 200
+    reply = me.say("我要抗原")
+    assert reply.startswith("人工服务已结束") and "同意" in reply  # the bot answers again
+    notes = [e["note"] for e in client.get(url, headers=admin_headers).json()["timeline"]]
+    assert "我要抗原" not in notes
