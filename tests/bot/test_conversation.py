@@ -70,3 +70,17 @@ def test_help_during_a_request_keeps_it_and_the_answer_still_counts(chat: Callab
     assert "抗原领取" in shown and "几口人" in shown and "取消" in shown
     assert "最多可领" in me.say("3")
     assert "请回复数字" in chat("oOther").say("帮助")  # outside a flow: the numbered menu
+
+
+def test_restart_drops_the_request_and_the_menu_numbers_work_again(
+    chat: Callable[..., Chat], db: Callable[[], Session]
+) -> None:
+    me = chat()
+    for text in ("我要退烧药", "同意", "1", "40"):
+        me.say(text)
+    me.say("血氧88")  # the medicine request is put aside for "继续"
+    shown = me.say("重新开始")
+    assert "重新开始" in shown and "1. 申请抗原" in shown
+    assert "没有需要继续" in me.say("继续")  # nothing put aside survives a restart
+    assert "几口人" in me.say("1")  # consent was given once: straight to the first question
+    assert [t.type for t in tickets_of(db(), me.openid)] == ["emergency"]
