@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+import sys
 
 import pytest
 
-from hotline.logs import MaskingFilter, mask_openid, mask_phone, mask_text
+from hotline.logs import JsonFormatter, MaskingFilter, TextFormatter, mask_key, mask_openid, mask_phone, mask_text
 
 
 def test_mask_phone_keeps_only_what_identifies_nobody() -> None:
@@ -33,3 +34,28 @@ def test_filter_masks_arguments_of_log_records(caplog: pytest.LogCaptureFixture)
 
 def test_mask_openid() -> None:
     assert mask_openid("oUpF8uMuAJO_M2pxb1Q9zNjWeS6o") == "oUpF8u…"
+
+
+def _record_of_a_failure() -> logging.LogRecord:
+    try:
+        raise ValueError("not a household size: 我电话13812345678")
+    except ValueError:
+        return logging.LogRecord("bot.pipeline", logging.ERROR, __file__, 1, "handling failed", None, sys.exc_info())
+
+
+@pytest.mark.parametrize("formatter", [TextFormatter(), JsonFormatter()], ids=["text", "json"])
+def test_the_message_key_is_logged_with_its_sender_masked_and_tracebacks_are_masked(
+    formatter: logging.Formatter,
+) -> None:
+    record = _record_of_a_failure()
+    record.msg_key = "m:oUpF8uMuAJO_M2pxb1Q9zNjWeS6o:4242"
+    record.openid = "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"
+    line = formatter.format(record)
+    assert "m:oUpF8u…:4242" in line  # the message can still be found by its MsgId
+    assert "uMuAJO_M2pxb1Q9zNjWeS6o" not in line
+    assert "ValueError" in line and "13812345678" not in line and "138****5678" in line
+
+
+def test_mask_key_masks_the_sender_of_messages_and_events() -> None:
+    assert mask_key("e:oUpF8uMuAJO:1769072400:click") == "e:oUpF8u…:1769072400:click"
+    assert mask_key("odd") == "odd"
