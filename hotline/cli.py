@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from hotline.settings import SettingsError, get_settings
 
@@ -72,6 +72,16 @@ def cmd_token_issue(args: argparse.Namespace) -> int:
     return 0
 
 
+def _typed_lines(prompt: str) -> Iterator[str]:
+    """Lines typed at the terminal until Ctrl-D or Ctrl-C (an ending, not an error)."""
+    while True:
+        try:
+            yield input(prompt)
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return
+
+
 def cmd_chat(args: argparse.Namespace) -> int:
     """Talk to the bot in the terminal through the same pipeline as WeChat (development)."""
     from api.app import prepare
@@ -81,7 +91,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
     settings = get_settings()
     _, pipeline = prepare(settings)
     print("和机器人对话（与微信同一流程）。输入 quit 退出。", flush=True)
-    lines = sys.stdin if not sys.stdin.isatty() else iter(lambda: input("居民：") + "\n", "")
+    lines = sys.stdin if not sys.stdin.isatty() else _typed_lines("居民：")
     for sequence, line in enumerate(lines):
         text = line.strip()
         if text in {"quit", "exit"}:

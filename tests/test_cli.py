@@ -111,3 +111,36 @@ def test_serve_starts_on_embedded_defaults_and_answers_healthz(tmp_path: Path) -
         server.wait(timeout=10)
         if server.stdout:
             server.stdout.close()
+
+
+def test_chat_reads_piped_lines_through_the_pipeline(
+    cli_env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO("社区有抗原发吗\n同意\nquit\n我要退烧药\n"))
+    assert cli.main(["chat"]) == 0
+    out = capsys.readouterr().out
+    assert "回复“同意”继续" in out and "几口人" in out
+    assert "退烧" not in out.split("几口人", 1)[1]  # nothing after quit
+
+
+def test_chat_at_a_terminal_ends_quietly_on_ctrl_d_and_ctrl_c(
+    cli_env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setattr(sys, "stdin", Terminal())
+    for ending in (EOFError, KeyboardInterrupt):
+
+        def fake_input(
+            prompt: str = "", typed: Iterator[str] = iter(["帮助"]), ending: type[BaseException] = ending
+        ) -> str:
+            try:
+                return next(typed)
+            except StopIteration:
+                raise ending from None
+
+        monkeypatch.setattr("builtins.input", fake_input)
+        assert cli.main(["chat"]) == 0
+        assert "1. 申请抗原" in capsys.readouterr().out
