@@ -255,36 +255,45 @@ def _covers(word: str, blob: str, entry_words: frozenset[str]) -> bool:
     return word in entry_words if len(word) == 1 else word in blob
 
 
-def _unit_texts(doc: Document) -> list[str]:
-    """The question, the variants, and each sentence of a compound one.
+def _unit_texts(doc: Document) -> list[tuple[str, int]]:
+    """The question, the variants, and each sentence of a compound one, with the wording each comes from.
 
     Staff write "怎样选择口罩？买不到口罩怎么办？" as one entry; a resident asks one half of it, and
-    compared with the whole the extra half reads as a different question.
+    compared with the whole the extra half reads as a different question. The sentences remain one
+    wording: several *wordings* of an entry agreeing is evidence, one wording cut in three is not.
     """
-    texts = [t for t in (doc.question, *doc.variants) if t.strip()]
-    parts = [p for t in texts for p in _SENTENCE_END.split(t) if len(p.strip()) >= 4]
-    return list(dict.fromkeys(texts + (parts if len(parts) > len(texts) else [])))
+    texts = list(dict.fromkeys(t for t in (doc.question, *doc.variants) if t.strip()))
+    parts = [(p, k) for k, t in enumerate(texts) for p in _SENTENCE_END.split(t) if len(p.strip()) >= 4]
+    units: dict[str, int] = {}
+    for text, k in [(t, k) for k, t in enumerate(texts)] + (parts if len(parts) > len(texts) else []):
+        units.setdefault(text, k)
+    return list(units.items())
 
 
 class FaqIndex:
     """Immutable once built; `search` only reads, so threads may share one index."""
 
     def __init__(
-        self, docs: tuple[Document, ...], units: tuple[tuple[int, str], ...], answers: tuple[tuple[int, str], ...]
+        self,
+        docs: tuple[Document, ...],
+        units: tuple[tuple[int, str, int], ...],
+        answers: tuple[tuple[int, str], ...],
     ) -> None:
         self._docs = docs
-        self._units = units  # (position in docs, text): questions, variants and their sentences
+        # (position in docs, text, wording): questions, variants and their sentences; a sentence has
+        # the wording number of the question or variant it was cut from.
+        self._units = units
         self._answers = answers  # (position in docs, text) for entries with an answer
-        self._unit_analysis = tuple(_analyze_cached(text) for _, text in units)
-        self._unit_bm25 = _Bm25([_unit_terms(text) for _, text in units])
+        self._unit_analysis = tuple(_analyze_cached(text) for _, text, _ in units)
+        self._unit_bm25 = _Bm25([_unit_terms(text) for _, text, _ in units])
         self._answer_bm25 = _Bm25([_answer_terms(text) for _, text in answers])
         # Per entry, the compact wording of all its units and of its answer, for coverage features.
         unit_blobs: list[list[str]] = [[] for _ in docs]
-        for (position, _), analysis in zip(units, self._unit_analysis, strict=True):
+        for (position, _, _), analysis in zip(units, self._unit_analysis, strict=True):
             unit_blobs[position].append(analysis.compact)
         self._unit_blob = tuple("|".join(parts) for parts in unit_blobs)
         unit_words: list[set[str]] = [set() for _ in docs]
-        for (position, _), analysis in zip(units, self._unit_analysis, strict=True):
+        for (position, _, _), analysis in zip(units, self._unit_analysis, strict=True):
             unit_words[position].update(analysis.word_set)
         self._unit_words = tuple(frozenset(w) for w in unit_words)
         answer_blob = [""] * len(docs)
@@ -297,10 +306,10 @@ class FaqIndex:
         _reranker()  # loaded here, so that the first resident's question does not pay for it
         _calibrator()
         entries = tuple(docs)
-        units: list[tuple[int, str]] = []
+        units: list[tuple[int, str, int]] = []
         answers: list[tuple[int, str]] = []
         for position, doc in enumerate(entries):
-            units.extend((position, text) for text in _unit_texts(doc) if _analyze_cached(text).compact)
+            units.extend((position, text, k) for text, k in _unit_texts(doc) if _analyze_cached(text).compact)
             if doc.answer.strip():
                 answers.append((position, doc.answer))
         return cls(entries, tuple(units), tuple(answers))
@@ -336,8 +345,8 @@ class FaqIndex:
             return [], empty, [], q
         model = reranker or _reranker()
         bag = _bag(q)
-        # position in docs → unit probabilities (best first kept separately), matched text, coverage
-        p_units: dict[int, list[float]] = {}
+        # position in docs → {wording: its best unit probability}, matched text, coverage
+        p_units: dict[int, dict[int, float]] = {}
         matched: dict[int, tuple[float, str]] = {}
         best_pair: dict[int, tuple[float, float, float]] = {}
         cov_unit: dict[int, float] = {}
@@ -351,11 +360,12 @@ class FaqIndex:
             coverage = np.minimum(1.0, unit_scores[top_units] / max(unit_ceiling, 1e-9)).tolist()
             pairs = features[:, _PAIR_COLUMNS].tolist()
             for u, p, c, pair in zip(top_units.tolist(), probabilities, coverage, pairs, strict=True):
-                position, text = self._units[u]
+                position, text, wording = self._units[u]
                 if self._unit_analysis[u].compact == q.compact:
                     exact.add(position)
                     p = 1.0
-                p_units.setdefault(position, []).append(p)
+                wordings = p_units.setdefault(position, {})
+                wordings[wording] = max(p, wordings.get(wording, 0.0))
                 if position not in matched or p > matched[position][0]:
                     matched[position] = (p, text)
                     best_pair[position] = (pair[0], pair[1], pair[2])
@@ -379,14 +389,14 @@ class FaqIndex:
         known = sum(wt for wt, hit in zip(weights, has, strict=True) if hit)
         bigrams = [b for b in q.bigrams]
         word_info = [(w, wt, len(w) > 1) for w, wt in zip(words, weights, strict=True)]
-        best_p1 = [max(p_units.get(pos, [0.0])) for pos in positions]
+        best_p1 = [max(p_units[pos].values()) if pos in p_units else 0.0 for pos in positions]
         top_p1 = max(best_p1)
         # The best p1 among the *other* candidates is top_p1, except for the one entry that alone holds it.
         lone_top = best_p1.count(top_p1) == 1
         runner_up = max((b for b in best_p1 if b != top_p1), default=0.0)
         rows = np.zeros((len(positions), len(ENTRY_FEATURES)))
         for i, pos in enumerate(positions):
-            probs = sorted(p_units.get(pos, []), reverse=True)
+            probs = sorted(p_units[pos].values(), reverse=True) if pos in p_units else []
             p1 = probs[0] if probs else 0.0
             units_blob, answer_blob = self._unit_blob[pos], self._answer_blob[pos]
             entry_words = self._unit_words[pos]

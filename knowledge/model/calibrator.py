@@ -23,7 +23,7 @@ CALIBRATOR_PATH = Path(__file__).parent / "calibrator.json"
 ENTRY_FEATURES: tuple[str, ...] = (
     "p1",  # best reranker probability over the entry's candidate units
     "p2",  # second best over the same entry's units (agreement of several variants)
-    "n_units",  # how many of the entry's units are among the candidates (at most UNITS_PER_ENTRY)
+    "n_units",  # how many of the entry's wordings (question, variants) have a unit among the candidates
     "cov_unit",  # BM25 coverage of the query by the best unit
     "w_cov_units",  # weighted share of query words found in the entry's questions/variants
     "w_cov_all",  # ... found in questions, variants or answer

@@ -4,7 +4,8 @@ import threading
 
 import pytest
 
-from knowledge.retrieval import ANSWER_THRESHOLD, SUGGEST_THRESHOLD, Document, FaqIndex, Hit
+from knowledge.model.calibrator import ENTRY_FEATURES
+from knowledge.retrieval import ANSWER_THRESHOLD, SUGGEST_THRESHOLD, Document, FaqIndex, Hit, _unit_texts
 
 FAQ = [
     Document(1, "儿童多大可以接种新冠疫苗？", ("小孩几岁能打新冠疫苗",), "3岁以上儿童可以接种。"),
@@ -145,7 +146,6 @@ def test_unmatched_informative_word_lowers_confidence(index: FaqIndex) -> None:
 
 
 def test_candidates_rows_match_the_calibrator_features(index: FaqIndex) -> None:
-    from knowledge.model.calibrator import ENTRY_FEATURES
 
     positions, rows, texts, _ = index.candidates("阳了咋整")
     assert positions and rows.shape == (len(positions), len(ENTRY_FEATURES)) and len(texts) == len(positions)
@@ -222,21 +222,21 @@ RECORDED_FAQ = [
     Document(8, "", answer="健康包里有退烧药和抗原，周一到周五办公"),
 ]
 RECORDED = {
-    "娃儿几岁能打疫苗": [(1, 0.99), (6, 0.0016), (3, 0.0004), (7, 0.0003)],
-    "阳了咋整": [(2, 0.9), (5, 0.0057), (3, 0.0002), (8, 0.0001)],
-    "过年回老家要注意啥子": [(3, 0.8041), (2, 0.1624), (6, 0.0006), (5, 0.0001)],
-    "自测盒在哪儿领": [(4, 0.5214), (8, 0.0008), (2, 0.0003), (7, 0.0001), (5, 0.0001)],
-    "我要。退烧药。没得退热药咋办": [(5, 0.9306), (2, 0.3635), (8, 0.0067), (3, 0.0007), (6, 0.0003)],
-    "俺家老爷子打疫苗能不能不排队": [(6, 0.6827), (3, 0.0047), (1, 0.0046), (7, 0.0006), (5, 0.0006)],
-    "儿童多大可以接种新冠疫苗": [(1, 0.99), (6, 0.0106), (3, 0.0006)],
-    "疫苗": [(1, 0.0873), (6, 0.0633)],
-    "核酸检测点还有吗": [(7, 0.4369), (6, 0.0007), (3, 0.0001), (8, 0.0001), (5, 0.0001)],
-    "健康包里有什么": [(5, 0.0868), (8, 0.0473), (3, 0.027), (2, 0.022), (4, 0.0023)],
-    "老人打疫苗要排队吗？孩子呢": [(6, 0.9189), (1, 0.0093), (3, 0.0071), (2, 0.0002), (7, 0.0002)],
-    "明天天气怎么样": [(2, 0.1167), (5, 0.031), (3, 0.0031)],
-    "屋头没得退烧药了": [(5, 0.9381), (2, 0.0071), (8, 0.002), (4, 0.0003), (3, 0.0002)],
-    "现在还集中隔离吗": [(7, 0.4372), (6, 0.0006), (2, 0.0004), (4, 0.0001)],
-    "abc 123 新冠": [(2, 0.008), (1, 0.0016)],
+    "娃儿几岁能打疫苗": [(1, 0.99), (6, 0.0014), (3, 0.0004), (7, 0.0003)],
+    "阳了咋整": [(2, 0.9058), (5, 0.0056), (3, 0.0002), (8, 0.0001)],
+    "过年回老家要注意啥子": [(3, 0.8135), (2, 0.1817), (6, 0.0006), (5, 0.0001)],
+    "自测盒在哪儿领": [(4, 0.5808), (8, 0.0008), (2, 0.0003), (7, 0.0001), (5, 0.0001)],
+    "我要。退烧药。没得退热药咋办": [(5, 0.9269), (2, 0.3712), (8, 0.0069), (3, 0.0007), (6, 0.0003)],
+    "俺家老爷子打疫苗能不能不排队": [(6, 0.6696), (3, 0.005), (1, 0.0048), (7, 0.0006), (5, 0.0006)],
+    "儿童多大可以接种新冠疫苗": [(1, 0.99), (6, 0.0105), (3, 0.0006)],
+    "疫苗": [(1, 0.0826), (6, 0.0635)],
+    "核酸检测点还有吗": [(7, 0.4474), (6, 0.0007), (8, 0.0001), (3, 0.0001), (5, 0.0001)],
+    "健康包里有什么": [(5, 0.1065), (8, 0.0559), (3, 0.0301), (2, 0.019), (4, 0.0026)],
+    "老人打疫苗要排队吗？孩子呢": [(6, 0.9191), (1, 0.0092), (3, 0.0071), (2, 0.0002), (7, 0.0002)],
+    "明天天气怎么样": [(2, 0.1108), (5, 0.0319), (3, 0.0033)],
+    "屋头没得退烧药了": [(5, 0.9465), (2, 0.0058), (8, 0.002), (4, 0.0003), (3, 0.0002)],
+    "现在还集中隔离吗": [(7, 0.4363), (6, 0.0006), (2, 0.0005), (4, 0.0001)],
+    "abc 123 新冠": [(2, 0.0076), (1, 0.0016)],
 }
 
 
@@ -246,3 +246,20 @@ def test_search_output_matches_the_recording() -> None:
         hits = index.search(query, k=5)
         assert [h.id for h in hits] == [i for i, _ in expected], query
         assert [h.score for h in hits] == pytest.approx([s for _, s in expected], abs=1e-4), query
+
+
+def test_sentences_of_one_wording_count_as_one_wording() -> None:
+    """A compound question cut into sentences is still one wording: n_units counts wordings, not pieces."""
+    compound = Document(1, "怎样选择口罩？买不到口罩怎么办？", answer="按需选择。")
+    assert _unit_texts(compound) == [
+        ("怎样选择口罩？买不到口罩怎么办？", 0),
+        ("怎样选择口罩", 0),
+        ("买不到口罩怎么办", 0),
+    ]
+    disposal = Document(2, "用过的一次性口罩如何处理？", ("旧口罩怎么扔",), "丢进有害垃圾桶。")
+    assert [k for _, k in _unit_texts(disposal)] == [0, 1]
+    index = FaqIndex.build([compound, disposal])
+    positions, rows, _, _ = index.candidates("用过的口罩怎么办？")
+    n_units = {positions[i]: rows[i, ENTRY_FEATURES.index("n_units")] for i in range(len(positions))}
+    assert n_units[0] == 1.0  # three of its units matched, all one wording
+    assert index.search("用过的口罩怎么办？")[0].id == 2
