@@ -62,7 +62,12 @@ def _human(turn: Turn) -> Reply:
 
 @command("查询进度", "查进度", "进度", "查询", "我的登记")
 def _status(turn: Turn) -> Reply:
-    return status(turn)
+    reply = status(turn)
+    flow = FLOWS.get(turn.state.flow or "")
+    if flow is not None and not runner.is_expired(turn):
+        # The next answer still goes to the pending question: say which one it is.
+        reply.text = f"{reply.text}\n\n{texts.flow_pending(flow.title)}{runner.resume(turn).text}"
+    return reply
 
 
 @command("帮助", "菜单", "help", "你好", "您好", "在吗", "在不在")

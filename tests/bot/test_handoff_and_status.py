@@ -124,3 +124,12 @@ def test_the_member_reads_the_consult_and_closes_it_through_the_api(
     assert reply.startswith("人工服务已结束") and "同意" in reply  # the bot answers again
     notes = [e["note"] for e in client.get(url, headers=admin_headers).json()["timeline"]]
     assert "我要抗原" not in notes
+
+
+def test_status_in_the_middle_of_a_request_says_what_is_still_asked(chat: Callable[..., Chat]) -> None:
+    me = chat()
+    _antigen(me)
+    me.say("我还要抗原")
+    listing = me.say("查询进度")
+    assert "抗原：已登记" in listing and "还没办完" in listing and "要几份" in listing
+    assert "领取" in me.say("1")  # the answer still goes to the pending question
