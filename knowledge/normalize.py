@@ -3,7 +3,8 @@
 Everything that reaches the index (FAQ entries and residents' messages) goes through `normalize`
 first, so the same rewrite applies on both sides: full-width → half-width, a small traditional →
 simplified table, punctuation and emoji (voice recognition sprinkles "。" mid-sentence) → spaces,
-then the colloquial/synonym map in lexicon/synonyms.txt. `segment` cuts normalised text into words
+then voice-recognition slips (lexicon/typos.txt: 疫描 → 疫苗), then the colloquial/synonym map in
+lexicon/synonyms.txt. `segment` cuts normalised text into words
 with jieba plus the domain dictionary in lexicon/userdict.txt.
 """
 
@@ -99,6 +100,11 @@ def lexicon() -> _Lexicon:
     return _Lexicon(LEXICON_DIR / "synonyms.txt")
 
 
+@lru_cache(maxsize=1)
+def typos() -> _Lexicon:
+    return _Lexicon(LEXICON_DIR / "typos.txt")
+
+
 # A clause ending in 不 or 没 is a yes/no question in colloquial Chinese (能领退烧药不, 做核酸没):
 # the same question as one ending in 吗.
 _TRAILING_NEGATION_QUESTION = re.compile(r"(?<=[\u3400-\u9fff]{2})[不没](?= |$)")
@@ -109,7 +115,7 @@ def normalize(text: str) -> str:
     cleaned = _clean(text)
     if not cleaned:
         return ""
-    rewritten = lexicon().rewrite(cleaned)
+    rewritten = lexicon().rewrite(typos().rewrite(cleaned))
     return " ".join(_TRAILING_NEGATION_QUESTION.sub("吗", rewritten).split())
 
 

@@ -12,7 +12,11 @@ questions in bench/data/policy_questions.yaml (those only measure):
                 queries = their label-1 query2s, and label-0 query2s that must not be answered), scored
                 with a reranker trained on the other four folds so that its probabilities are honest;
   negatives     knowledge/model/ood_messages.txt (written for this) and medical search queries from
-                kuake-qic train that no policy entry covers, asked against the published content.
+                kuake-qic train that no policy entry covers, asked against the published content;
+  residents     knowledge/model/calibration_questions.yaml: resident-style questions (and look-alikes
+                that no entry answers) asked against the whole published content, as in the product.
+                Leave-one-out wording is harder than a real question, which meets every variant of its
+                entry; without these rows the calibrator is too timid on real questions.
 A logistic regression over ENTRY_FEATURES is fitted on all rows; cross-validation grouped by entry
 (content) and by source query reports top-1 and the answered / wrong / rejected rates at candidate
 thresholds, from which ANSWER_THRESHOLD and SUGGEST_THRESHOLD in knowledge/retrieval.py are chosen.
@@ -38,8 +42,10 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = ROOT.parent / "shared" / "data"
 CONTENT_DIR = ROOT / "knowledge" / "content"
 OOD_FILE = ROOT / "knowledge" / "model" / "ood_messages.txt"
+RESIDENT_FILE = ROOT / "knowledge" / "model" / "calibration_questions.yaml"
 SEED = 20230108
 L2 = 1.0
+RESIDENT_WEIGHT = 1.0  # as much as the content leave-one-out rows: both stand for residents' questions
 # Kuake queries touching what the policy content does answer (vaccination, testing, the symptoms of
 # an infection and their medicine, chronic patients' care…) are not used as negatives: some of them
 # have a right entry. Medicine for other complaints (牙疼吃什么药, 胃疼吃什么药) stays in: the policy
@@ -111,6 +117,21 @@ def negatives(entries: list[dict[str, Any]], data: Path, n_kuake: int) -> list[t
         positions, x, _, _ = index.candidates(text)
         if positions:
             out.append(((x, np.zeros(len(positions)), source), 100_000 + k))
+    return out
+
+
+def residents(entries: list[dict[str, Any]]) -> list[tuple[Row, int]]:
+    """Resident-style questions against the full published content; `none` ones have no right entry."""
+    index = FaqIndex.build(_documents(entries))
+    keys = [e["key"] for e in entries]
+    out: list[tuple[Row, int]] = []
+    for k, item in enumerate(yaml.safe_load(RESIDENT_FILE.read_text(encoding="utf-8"))["questions"]):
+        expect = item["expect"]
+        wanted = set() if expect == "none" else {expect} if isinstance(expect, str) else set(expect)
+        positions, x, _, _ = index.candidates(str(item["q"]))
+        if positions:
+            labels = np.array([float(keys[p] in wanted) for p in positions])
+            out.append(((x, labels, "resident" if wanted else "resident-none"), 400_000 + k))
     return out
 
 
@@ -202,7 +223,7 @@ def report(
     near_ratio: float = NEAR_DUPLICATE_RATIO,
 ) -> None:
     """Per source: top-1, and for each (answer, suggest) pair the product outcomes (ranked as `search` does)."""
-    for source in ("content", "content-noans", "tianchi", "tianchi-own", "ood", "kuake"):
+    for source in ("content", "content-noans", "resident", "tianchi", "tianchi-own", "ood", "resident-none", "kuake"):
         chosen = [r for r, _ in rows if r[2] == source]
         if not chosen:
             continue
@@ -258,9 +279,19 @@ def main() -> None:
     entries = load_content()
     rows = content_loo(entries) + content_loo(entries, with_answers=False)
     rows += negatives(entries, args.data, args.kuake)
+    rows += residents(entries)
     if not args.no_tianchi and (args.data / "tianchi-ncov-sim").is_dir():
         rows += tianchi_faq(args.data)
-    weights = {"content": 1.0, "content-noans": 0.5, "tianchi": 0.25, "tianchi-own": 0.5, "ood": 1.0, "kuake": 0.3}
+    weights = {
+        "content": 1.0,
+        "content-noans": 0.5,
+        "resident": RESIDENT_WEIGHT,
+        "tianchi": 0.25,
+        "tianchi-own": 0.5,
+        "ood": 1.0,
+        "resident-none": RESIDENT_WEIGHT,
+        "kuake": 0.3,
+    }
     print({s: sum(1 for r, _ in rows if r[2] == s) for s in weights})
 
     thresholds = [(0.55, 0.3), (0.6, 0.3), (0.65, 0.3), (0.7, 0.3)]

@@ -17,6 +17,10 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 CONTENT_DIR = ROOT / "knowledge" / "content"
 QUESTIONS_FILE = ROOT / "bench" / "data" / "policy_questions.yaml"
+# Resident-style questions the calibrator is fitted on (knowledge/train_calibrator.py): the same rules
+# hold, and none of them may be a held-out question either.
+CALIBRATION_FILE = ROOT / "knowledge" / "model" / "calibration_questions.yaml"
+QUESTION_FILES = pytest.mark.parametrize("path", [QUESTIONS_FILE, CALIBRATION_FILE], ids=["held-out", "calibration"])
 
 STATUSES = {"published", "superseded", "draft"}
 # Residents word the same question many ways; more variants help, an endless list hides overlaps.
@@ -181,13 +185,14 @@ def test_published_entries_have_no_end_in_the_past_of_their_start() -> None:
             assert as_date(entry["effective_to"]) >= as_date(entry["effective_from"]), filename
 
 
-def held_out() -> list[dict]:
-    with QUESTIONS_FILE.open(encoding="utf-8") as fh:
+def held_out(path: Path = QUESTIONS_FILE) -> list[dict]:
+    with path.open(encoding="utf-8") as fh:
         return yaml.safe_load(fh)["questions"]
 
 
-def test_held_out_set_shape() -> None:
-    items = held_out()
+@QUESTION_FILES
+def test_question_set_shape(path: Path) -> None:
+    items = held_out(path)
     assert len(items) >= 120
     none_items = [item for item in items if item["expect"] == "none"]
     assert len(none_items) >= 20
@@ -196,10 +201,11 @@ def test_held_out_set_shape() -> None:
         assert item.get("expect"), item
 
 
-def test_held_out_expectations_name_existing_published_entries() -> None:
+@QUESTION_FILES
+def test_expectations_name_existing_published_entries(path: Path) -> None:
     status = {entry["key"]: entry["status"] for _, entry in all_entries()}
     missing, not_live = [], []
-    for item in held_out():
+    for item in held_out(path):
         expect = item["expect"]
         if expect == "none":
             continue
@@ -212,7 +218,15 @@ def test_held_out_expectations_name_existing_published_entries() -> None:
     assert not not_live, f"expect keys that are not published: {not_live}"
 
 
-def test_held_out_questions_not_copied_into_variants() -> None:
+@QUESTION_FILES
+def test_questions_not_copied_into_variants(path: Path) -> None:
     variants = {v for _, entry in all_entries() for v in (entry["question"], *entry["variants"])}
-    copied = [item["q"] for item in held_out() if item["q"] in variants]
-    assert not copied, f"held-out questions copied into the content: {copied}"
+    copied = [item["q"] for item in held_out(path) if item["q"] in variants]
+    assert not copied, f"questions copied into the content: {copied}"
+
+
+def test_calibration_questions_are_not_held_out_questions() -> None:
+    """Fitting on a held-out question would make bench/policy_eval.py measure its own training data."""
+    held = {re.sub(r"\W", "", item["q"]) for item in held_out()}
+    overlap = [item["q"] for item in held_out(CALIBRATION_FILE) if re.sub(r"\W", "", item["q"]) in held]
+    assert not overlap, overlap

@@ -92,3 +92,13 @@ def test_segment_gives_exactly_jiebas_words() -> None:
         expected = [w for w in tokenizer.lcut(normalized, HMM=False) if w != " " and w not in STOPWORDS]
         assert segment(normalized) == expected, text
         assert _get_segmenter().cut(normalized) == [w for w in tokenizer.lcut(normalized, HMM=False) if w != " "]
+
+
+def test_voice_recognition_slips_are_corrected_before_the_synonym_map() -> None:
+    # Corrected first, so the synonym map sees the real word: 新官疫苗 → 新冠疫苗 → (打) 接种.
+    assert normalize("七十多岁打新官疫苗") == normalize("七十多岁打新冠疫苗")
+    assert normalize("羊了咋办") == normalize("阳了咋办")
+    assert normalize("不洛芬一天吃几次") == normalize("布洛芬一天吃几次")
+    assert normalize("疫描能打吗") == normalize("疫苗能打吗")
+    # A slip list must not break real words that contain one ("表扬了" is not "阳了").
+    assert normalize("表扬了他") == "表扬了他"
