@@ -45,7 +45,7 @@ def add_user(
         raise AccountError(f"user {username} already exists")
     user = User(
         username=username,
-        display_name=display_name or username,
+        display_name=display_name.strip(),
         role=Role(role),
         password_hash=_hasher.hash(password),
         community_id=community_id,
@@ -53,6 +53,15 @@ def add_user(
     session.add(user)
     session.flush()
     return user
+
+
+def shown_name(user: User | None) -> str | None:
+    """The name a resident may read: the display name, never the login name; None when there is none."""
+    if user is None:
+        return None
+    name = user.display_name.strip()
+    # Accounts made before display names were optional stored the username here.
+    return name if name and name != user.username else None
 
 
 def verify_password(user: User, password: str) -> bool:

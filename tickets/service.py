@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from hotline.settings import Settings
 from hotline.timeutil import utcnow
+from residents.accounts import shown_name
 from residents.models import Grid, Resident, User
 from tickets import notify, routing, sla
 from tickets import priority as _priority  # the name ``priority`` is create()'s argument
@@ -22,6 +23,7 @@ from tickets.numbering import next_number
 from tickets.workflow import add_note, assign, record, reply_to_resident, transition
 
 __all__ = [
+    "STAFF_WORD",
     "Created",
     "Responsible",
     "add_note",
@@ -215,34 +217,35 @@ def timeline(*, session: Session, ticket_id: int) -> list[TicketEvent]:
     return list(session.exec(query))
 
 
+STAFF_WORD = "社区工作人员"  # a member residents cannot be told the name of
+
+
 @dataclass(frozen=True)
 class Responsible:
     username: str
-    display_name: str
+    display_name: str | None  # None: the account has no name a resident may see
     grid: str | None
     building: str | None
     is_grid_member: bool  # False: the on-duty member or an admin covers
 
     @property
     def phrase(self) -> str:
-        """How the resident's reply names them: 8栋网格员王伟 / 社区值班人员李娜."""
+        """How the resident's reply names them: 8栋网格员王伟 / 社区值班人员李娜 / 社区工作人员."""
         if self.is_grid_member:
-            return f"{self.building or self.grid or ''}网格员{self.display_name}"
-        return f"社区值班人员{self.display_name}"
+            return f"{self.building or self.grid or ''}网格员{self.display_name or ''}"
+        return f"社区值班人员{self.display_name}" if self.display_name else STAFF_WORD
 
 
-def display_name(*, session: Session, username: str) -> str:
-    """The member's name as residents know them (their display name, else the username)."""
-    user = session.exec(select(User).where(col(User.username) == username)).first()
-    return (user.display_name or user.username) if user else username
+def display_name(*, session: Session, username: str) -> str | None:
+    """The member's name as residents know them; None when the account has none (never the username)."""
+    return shown_name(session.exec(select(User).where(col(User.username) == username)).first())
 
 
 def responsible(*, session: Session, ticket: Ticket) -> Responsible | None:
     """Who handles ``ticket``, named for the resident; None while it is unassigned."""
     if not ticket.assignee:
         return None
-    user = session.exec(select(User).where(col(User.username) == ticket.assignee)).first()
-    name = (user.display_name or user.username) if user else ticket.assignee
+    name = display_name(session=session, username=ticket.assignee)
     grid = None
     if ticket.grid and ticket.community_id is not None:
         grid = session.exec(

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot import texts
-from bot.flows.tickets import add_note, display_name, find_open, open_ticket
+from bot.flows.tickets import add_note, find_open, on_duty_people, open_ticket
 from bot.intents import Intent
 from bot.messages import Reply
 from bot.parsing import find_phone, parse_address, parse_phone
@@ -69,10 +69,8 @@ def _recent_ticket(turn: Turn) -> Ticket | None:
 
 
 def _notified(turn: Turn, ticket: Ticket) -> str:
-    names = [name for name in (display_name(turn, ticket.assignee), display_name(turn, ticket.backup)) if name]
-    if names:
-        return f"已通知值班人员{'和'.join(names)}，他们会马上联系您。"
-    return "已通知社区值班人员，他们会马上联系您。"
+    # "有人" rather than 他/他们: right for one person or two, and for a member we cannot name.
+    return f"已通知{on_duty_people(turn, [ticket.assignee, ticket.backup])}，马上会有人联系您。"
 
 
 def make_interrupt(runner: FlowRunner) -> Any:

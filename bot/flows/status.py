@@ -23,7 +23,7 @@ def open_tickets(turn: Turn) -> list[Ticket]:
 
 
 def describe(turn: Turn, ticket: Ticket) -> str:
-    name = display_name(turn, ticket.assignee)
+    name = display_name(turn, ticket.assignee) or (ticket_service.STAFF_WORD if ticket.assignee else None)
     who = f"，负责人 {name}" if name else ""
     kind = TYPE_NAMES.get(ticket.type, ticket.type)
     return f"单号 {ticket.number} {kind}：{STATUS_NAMES.get(ticket.status, ticket.status)}{who}"

@@ -66,11 +66,21 @@ def find_open(turn: Turn, ticket_id: int | None) -> Ticket | None:
 
 
 def display_name(turn: Turn, username: str | None) -> str | None:
-    """The member's name as residents know them."""
+    """The member's name as residents know them; None when unassigned or the account has no name."""
     return ticket_service.display_name(session=turn.session, username=username) if username else None
+
+
+def on_duty_people(turn: Turn, usernames: list[str | None]) -> str:
+    """'值班人员王伟和李芳', '值班人员王伟和一位社区工作人员', or plain '社区值班人员'."""
+    people = [username for username in dict.fromkeys(usernames) if username]
+    names = [name for name in (display_name(turn, username) for username in people) if name]
+    if not names:
+        return "社区值班人员"
+    unnamed = "和一位社区工作人员" if len(names) < len(people) else ""
+    return f"值班人员{'和'.join(names)}{unnamed}"
 
 
 def handled_by(turn: Turn, ticket: Ticket) -> str:
     """'8栋网格员王伟' or '社区值班人员李娜'; plain '社区工作人员' while nobody is assigned."""
     person = ticket_service.responsible(session=turn.session, ticket=ticket)
-    return person.phrase if person is not None else "社区工作人员"
+    return person.phrase if person is not None else ticket_service.STAFF_WORD

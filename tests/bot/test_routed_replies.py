@@ -120,3 +120,69 @@ def test_status_names_the_member_handling_each_ticket(
     with Session(engine) as session:
         numbers = [t.number for t in tickets_of(session, "oStatus")]
     assert all(any(number in line for line in lines) for number in numbers)
+
+
+# -- no login name ever reaches a resident -----------------------------------------------------------
+LOGIN_NAMES = ("admin1", "zhoumin", "dutyguy")
+
+
+def _no_login_name(reply: str) -> None:
+    assert not any(name in reply for name in LOGIN_NAMES), reply
+
+
+def test_with_nobody_on_duty_the_emergency_reply_names_no_login_name(
+    chat: Callable[..., Chat], db: Callable[[], Session]
+) -> None:
+    # Only the test's admin account (no display name) exists: it backs the urgent ticket.
+    reply = chat("oNobody").say("我妈喘不上气了")
+    [ticket] = tickets_of(db(), "oNobody")
+    assert "admin1" in (ticket.assignee, ticket.backup)
+    _no_login_name(reply)
+    assert "他们" not in reply  # one person or two, the wording fits
+    assert "社区值班人员" in reply and "120" in reply
+
+
+@pytest.fixture
+def nameless_committee(engine: Engine, settings: Settings) -> None:
+    """Accounts made without a display name: 周敏 answers for 8栋 as zhoumin, dutyguy is on duty."""
+    with Session(engine) as session:
+        for username in ("zhoumin", "dutyguy"):
+            accounts.add_user(session=session, username=username, role="member", password="long password")
+        session.commit()
+        import_csv(session=session, text="grid,building,member\n第一网格,8栋,zhoumin\n", settings=settings)
+        duty.set_shift(
+            session=session,
+            username="dutyguy",
+            starts_at=utcnow() - timedelta(hours=1),
+            ends_at=utcnow() + timedelta(hours=12),
+            community_id=resident_service.default_community(session=session, settings=settings).id,
+        )
+        session.commit()
+
+
+def test_members_without_a_display_name_are_named_by_their_role(
+    nameless_committee: None, chat: Callable[..., Chat], clock: FrozenClock
+) -> None:
+    me = chat("oNameless")
+    done = _antigen(me)
+    _no_login_name(done)
+    assert "8栋网格员会尽快联系您" in done
+    alarm = me.say("我妈嘴唇发紫了")
+    _no_login_name(alarm)
+    assert "他们" not in alarm and "社区值班人员" in alarm
+    listing = me.say("查询进度")
+    _no_login_name(listing)
+    assert "负责人 社区工作人员" in listing
+    consult = me.say("转人工")
+    _no_login_name(consult)
+    assert "8栋网格员会在这里回复您" in consult
+
+
+def test_the_emergency_wording_fits_the_people_notified(
+    committee: None, chat: Callable[..., Chat], db: Callable[[], Session]
+) -> None:
+    reply = chat("oTwo").say("我爸胸痛")
+    [ticket] = tickets_of(db(), "oTwo")
+    assert ticket.assignee == "lifang" and ticket.backup
+    assert "李芳" in reply and "他们" not in reply
+    _no_login_name(reply)
