@@ -31,7 +31,7 @@ from knowledge.model.reranker import Reranker
 from knowledge.normalize import _segment_piece, normalize
 
 # Chosen on the calibration data (never on the held-out questions); see bench/policy_eval.md.
-ANSWER_THRESHOLD: float = 0.60
+ANSWER_THRESHOLD: float = 0.65
 SUGGEST_THRESHOLD: float = 0.30
 
 # A resident's message longer than this is not a question to look up; cutting it keeps every
