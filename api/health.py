@@ -18,6 +18,6 @@ def healthz(request: Request) -> JSONResponse:
         checks["database"] = "ok"
     except Exception as error:  # a failing check is the answer here, not an error
         checks["database"] = f"error: {type(error).__name__}"
-    checks["knowledge"] = f"{len(request.app.state.knowledge)} entries"
+    checks["knowledge"] = f"{len(request.app.state.knowledge)} published entries served"
     healthy = checks["database"] == "ok"
     return JSONResponse({"status": "ok" if healthy else "unavailable", "checks": checks}, 200 if healthy else 503)

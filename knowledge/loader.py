@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, select
 
 from knowledge import service
-from knowledge.models import FaqEntry, FaqRevision
+from knowledge.models import FaqEntry, FaqRevision, FaqStatus
 from knowledge.schemas import FaqCreate, Key, Region
 
 CONTENT_DIR = Path(__file__).parent / "content"
@@ -176,5 +176,7 @@ def load_builtin_if_empty(*, session: Session, directory: Path = CONTENT_DIR) ->
             raise
         log.info("built-in knowledge base was loaded by another instance")
         return 0
-    log.info("loaded %d built-in knowledge base entries", len(entries))
+    served = sum(1 for entry in entries if entry.status == FaqStatus.PUBLISHED)
+    # Superseded and draft entries are kept for the record; /healthz counts only the served ones.
+    log.info("loaded %d built-in knowledge base entries, %d of them published and served", len(entries), served)
     return len(entries)
