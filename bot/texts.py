@@ -70,12 +70,13 @@ def consent_request(purpose: str, office_phone: str) -> str:
     return (
         f"为了{purpose}，需要记录您的称呼、电话、住址，以及用药或就医人的年龄和健康情况，"
         f"仅用于社区为您办理服务，社区工作人员可见，下次办理不用再填。\n"
-        f"回复“同意”继续；回复“不同意”可拨打社区电话 {office_phone} 办理。"
+        f"回复“同意”继续；如不同意，可拨打社区电话办理：{office_phone}。"
     )
 
 
 def consent_refused(office_phone: str) -> str:
-    return f"好的，不记录您的信息。请拨打社区电话 {office_phone} 办理。如改变主意，回复“同意”即可在线登记。"
+    # The phone comes last in its sentence: a configured number may end in Chinese (a note in brackets).
+    return f"好的，不记录您的信息。请拨打社区电话办理：{office_phone}。如改变主意，回复“同意”即可在线登记。"
 
 
 def consent_granted() -> str:

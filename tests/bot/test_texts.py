@@ -1,0 +1,49 @@
+"""Wording residents read: no stray spaces inside Chinese text, whatever the configured phone looks like."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from hotline.settings import Settings
+from tests.bot.conftest import Chat
+
+# A space with Chinese text or full-width punctuation on both sides; spaces next to digits are fine.
+STRAY_SPACE = re.compile(r"[\u4e00-\u9fff\u3000-\u303f\uff00-\uffef“”] +[\u4e00-\u9fff\u3000-\u303f\uff00-\uffef“”]")
+ANNOTATED_PHONE = "023-12345678（开发环境示例号码）"  # the development default
+
+
+@pytest.fixture
+def annotated(settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(settings.model_copy(update={"office_phone": ANNOTATED_PHONE}))) as client:
+        yield client
+
+
+def test_consent_and_refusal_have_no_stray_space_after_an_annotated_phone(annotated: TestClient) -> None:
+    me = Chat(annotated, {}, "oSpaces")
+    consent = me.say("我要抗原")
+    refusal = me.say("不同意")
+    for reply in (consent, refusal):
+        assert ANNOTATED_PHONE in reply
+        assert not STRAY_SPACE.search(reply), reply
+
+
+def test_no_text_that_carries_the_office_phone_has_a_stray_space() -> None:
+    from bot import texts
+
+    for reply in (
+        texts.welcome("幸福社区", ANNOTATED_PHONE),
+        texts.help_text(ANNOTATED_PHONE),
+        texts.help_in_flow("抗原申请", ANNOTATED_PHONE),
+        texts.apology(ANNOTATED_PHONE),
+        texts.voice_unrecognised(ANNOTATED_PHONE),
+        texts.media_received("图片", ANNOTATED_PHONE),
+        texts.unknown(ANNOTATED_PHONE),
+        texts.consent_request("安排抗原配送", ANNOTATED_PHONE),
+        texts.consent_refused(ANNOTATED_PHONE),
+    ):
+        assert not STRAY_SPACE.search(reply), reply
