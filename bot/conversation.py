@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from bot import policy, texts
+from bot import commands, policy, texts
 from bot.flows import FLOWS, emergency, flow_for, handoff
 from bot.flows.handoff import human
 from bot.flows.status import CANCEL_BY_NUMBER, start_cancel, status
@@ -39,7 +39,7 @@ def command(*words: str) -> Callable[[Command], Command]:
     return register
 
 
-@command("取消", "不要了", "不办了", "取消登记", "算了")
+@command(*commands.CANCEL)
 def _cancel(turn: Turn) -> Reply:
     if turn.state.flow is None:
         return start_cancel(turn, runner)
@@ -47,20 +47,20 @@ def _cancel(turn: Turn) -> Reply:
     return Reply(texts.cancelled(), intent=Intent.CANCEL)
 
 
-@command("重新开始", "从头开始", "重来", "重新来")
+@command(*commands.RESTART)
 def _restart(turn: Turn) -> Reply:
     turn.state.clear_flow()
     turn.state.context.clear()
     return Reply(texts.restarted(), intent=None)
 
 
-@command("转人工", "人工", "人工服务", "找人工")
+@command(*commands.HUMAN)
 def _human(turn: Turn) -> Reply:
     turn.state.clear_flow()
     return human(turn)
 
 
-@command("查询进度", "查进度", "进度", "查询", "我的登记")
+@command(*commands.STATUS)
 def _status(turn: Turn) -> Reply:
     reply = status(turn)
     flow = FLOWS.get(turn.state.flow or "")
@@ -70,7 +70,7 @@ def _status(turn: Turn) -> Reply:
     return reply
 
 
-@command("帮助", "菜单", "help", "你好", "您好", "在吗", "在不在")
+@command(*commands.HELP, *commands.GREETINGS)
 def _help(turn: Turn) -> Reply:
     flow = FLOWS.get(turn.state.flow or "")
     if flow is None or runner.is_expired(turn):

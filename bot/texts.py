@@ -35,6 +35,30 @@ def help_in_flow(title: str, office_phone: str) -> str:
     )
 
 
+def help_in_consult(number: str, office_phone: str) -> str:
+    return (
+        f"您正在和社区工作人员对话（单号 {number}），直接留言即可，工作人员会在这里回复您。\n"
+        "回复“结束”结束人工服务，之后可以申请抗原、登记买药、就医转诊、咨询政策。\n"
+        f"回复“查询进度”查看您办理的事项。急症请直接拨打120。社区电话：{office_phone}"
+    )
+
+
+def consult_ended() -> str:
+    return "好的，人工服务已结束。还需要什么帮助？回复“帮助”查看菜单。"
+
+
+def consult_ended_by_cancel() -> str:
+    return "好的，人工服务已结束。要取消登记的事项，请再回复“取消”。"
+
+
+def consult_restarted() -> str:
+    return f"好的，人工服务已结束，我们重新开始。\n{menu()}"
+
+
+def consult_goes_on() -> str:
+    return "（您仍在人工服务中，直接留言即可；回复“结束”结束人工服务。）"
+
+
 def apology(office_phone: str) -> str:
     return f"抱歉，系统刚才出了点问题，您的消息已记录。请稍后再试，或拨打社区电话 {office_phone}。"
 

@@ -2,13 +2,16 @@
 
 While the consult is open the bot steps aside: what the resident writes goes onto the ticket's
 timeline for the member, who answers from the console. The mode ends when the member closes the
-ticket or the resident sends 结束. Emergencies are still caught first (the interrupt before this one).
+ticket or the resident sends 结束. The global commands still work (see below). Emergencies are
+still caught first (the interrupt before this one).
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from bot import commands, texts
+from bot.flows.status import status
 from bot.flows.tickets import add_note, find_open, handled_by, move, open_ticket
 from bot.intents import Intent
 from bot.messages import Reply
@@ -16,21 +19,15 @@ from bot.turn import Turn
 from hotline.timeutil import utcnow
 from tickets.models import TicketStatus, TicketType
 
-END_WORDS = {
-    "结束",
-    "结束人工",
-    "结束对话",
-    "结束咨询",
-    "退出",
-    "退出人工",
-    "不聊了",
-    "取消",
-    "没事了",
-    "好了谢谢",
-    "重新开始",
-}
-# Words that still reach the bot in the mode: status is harmless, a second 转人工 is already served.
-PASS_THROUGH = {"查询进度", "查进度", "进度"}
+# The global commands keep working in the mode, each with the meaning it can have here:
+# - 结束 (and the like), 取消: end the consult, the current thing (the ticket is closed for the
+#   member); after 取消 the resident is told how to cancel a request, as 取消 now means that again;
+# - 重新开始: end the consult and start over, as everywhere (the pending request is dropped too);
+# - 转人工: already served, no second ticket;
+# - 查询进度: the listing, then a reminder that the consult goes on;
+# - 帮助: what this mode is and how to leave it. No numbered menu: a "1" is a message for the member.
+# None of them is forwarded to the member. Greetings (你好, 在吗) are: they are meant for a person.
+END_WORDS = {"结束", "结束人工", "结束对话", "结束咨询", "退出", "退出人工", "不聊了", "没事了", "好了谢谢"}
 # A resident who walks away mid-consult must not find the bot deaf days later; the ticket stays
 # open for the member either way.
 IDLE_LIMIT = timedelta(hours=24)
@@ -71,14 +68,24 @@ def interrupt(turn: Turn, text: str) -> Reply | None:
         turn.state.context.pop(HANDOFF, None)
         turn.state.context["notice"] = "人工服务已结束，现在由我为您服务。"
         return None
-    answer = text.strip().rstrip("。.!！")
-    if answer in END_WORDS:
+    answer = text.strip().rstrip("。.!！").lower()
+    if answer in END_WORDS or answer in commands.CANCEL or answer in commands.RESTART:
         move(turn, ticket, TicketStatus.CLOSED, "居民结束了人工服务")
         turn.state.context.pop(HANDOFF, None)
-        return Reply("好的，人工服务已结束。还需要什么帮助？回复“帮助”查看菜单。", intent=Intent.HUMAN)
-    if answer in PASS_THROUGH:
-        return None
-    if answer in ("转人工", "人工", "人工服务"):
+        if answer in commands.RESTART:
+            turn.state.clear_flow()
+            turn.state.context.clear()
+            return Reply(texts.consult_restarted(), intent=None)
+        if answer in commands.CANCEL:
+            return Reply(texts.consult_ended_by_cancel(), intent=Intent.HUMAN)
+        return Reply(texts.consult_ended(), intent=Intent.HUMAN)
+    if answer in commands.STATUS:
+        listing = status(turn, cancel_hint=False)
+        listing.text = f"{listing.text}\n{texts.consult_goes_on()}"
+        return listing
+    if answer in commands.HELP:
+        return Reply(texts.help_in_consult(ticket.number, turn.office_phone), intent=Intent.HUMAN, ticket_id=ticket.id)
+    if answer in commands.HUMAN:
         return Reply(_already(ticket.number), intent=Intent.HUMAN, ticket_id=ticket.id)
     add_note(turn, ticket, text)
     mode["at"] = utcnow().isoformat()

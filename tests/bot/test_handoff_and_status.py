@@ -133,3 +133,62 @@ def test_status_in_the_middle_of_a_request_says_what_is_still_asked(chat: Callab
     listing = me.say("查询进度")
     assert "抗原：已登记" in listing and "还没办完" in listing and "要几份" in listing
     assert "领取" in me.say("1")  # the answer still goes to the pending question
+
+
+# -- the global commands in the consult mode ---------------------------------------------------------
+def _consulting(chat: Callable[..., Chat], openid: str) -> Chat:
+    me = chat(openid)
+    me.say("转人工")
+    me.say("想问问上门服务")
+    return me
+
+
+def test_help_in_the_consult_mode_explains_it_and_is_not_forwarded(
+    chat: Callable[..., Chat], db: Callable[[], Session]
+) -> None:
+    me = _consulting(chat, "oConsultHelp")
+    for word in ("帮助", "菜单"):
+        reply = me.say(word)
+        assert "工作人员" in reply and "结束" in reply and "查询进度" in reply
+        assert "请回复数字" not in reply  # a menu number would only be forwarded to the member now
+    session = db()
+    [consult] = tickets_of(session, me.openid)
+    assert consult.status == "new"
+    assert notes_of(session, consult.id or 0) == ["想问问上门服务"]
+    assert "已转给工作人员" in me.say("在吗")  # a greeting is for the member
+
+
+def test_status_in_the_consult_mode_lists_tickets_and_the_mode_goes_on(
+    chat: Callable[..., Chat], db: Callable[[], Session]
+) -> None:
+    me = _consulting(chat, "oConsultStatus")
+    listing = me.say("查询进度")
+    [consult] = tickets_of(db(), me.openid)
+    assert consult.number in listing and "人工服务中" in listing and "结束" in listing
+    assert "取消 单号" not in listing  # that would be forwarded to the member in this mode
+    assert "已转给工作人员" in me.say("还在等")
+    assert notes_of(db(), consult.id or 0) == ["想问问上门服务", "还在等"]
+
+
+def test_cancel_in_the_consult_mode_ends_it_and_says_how_to_cancel_a_request(
+    chat: Callable[..., Chat], db: Callable[[], Session]
+) -> None:
+    me = _consulting(chat, "oConsultCancel")
+    reply = me.say("取消")
+    assert "人工服务已结束" in reply and "取消" in reply
+    [consult] = tickets_of(db(), me.openid)
+    assert consult.status == "closed"
+    assert "没有可以取消" in me.say("取消")  # the bot answers 取消 again
+
+
+def test_restart_in_the_consult_mode_ends_it_and_starts_over(
+    chat: Callable[..., Chat], db: Callable[[], Session]
+) -> None:
+    me = chat("oConsultRestart")
+    me.say("我要退烧药")
+    me.say("转人工")
+    reply = me.say("重新开始")
+    assert "人工服务已结束" in reply and "重新开始" in reply and "请回复数字" in reply
+    [consult] = tickets_of(db(), me.openid)
+    assert consult.status == "closed"
+    assert "同意" in me.say("1")  # the menu works again; the old request is gone
