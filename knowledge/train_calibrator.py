@@ -146,8 +146,8 @@ def tianchi_faq(data: Path) -> list[tuple[Row, int]]:
     train_groups = [g for i, g in enumerate(groups) if i not in held]
     cache: dict = {}
     x, y = tr.featurize(tr.training_pairs(train_groups, random.Random(tr.SEED)), cache)
-    booster = tr.train(x, y, tr.GRID[0])
     shipped = json.loads((ROOT / "knowledge" / "model" / "reranker.json").read_text(encoding="utf-8"))
+    booster = tr.train(x, y, shipped.get("params", tr.GRID[0]))
     spec = tr.export(booster, (shipped["calibration"]["a"], shipped["calibration"]["b"]))
     fold_model = Reranker(spec)
 

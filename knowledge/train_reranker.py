@@ -233,6 +233,8 @@ def main() -> None:
     x, y = featurize(training_pairs(groups, random.Random(SEED)), cache)
     booster = train(x, y, params)
     spec = export(booster, calibration)
+    # Recorded so that knowledge/train_calibrator.py trains its out-of-fold reranker like this one.
+    spec["params"] = params
     args.out.write_text(json.dumps(spec, separators=(",", ":")), encoding="utf-8")
     # The exported arrays must reproduce LightGBM's own scores, or the runtime is not the model trained.
     gap = np.abs(Reranker(spec).margin(x[:2000]) - booster.predict(x[:2000], raw_score=True)).max()
