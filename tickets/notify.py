@@ -152,6 +152,17 @@ def on_merged(*, session: Session, ticket: Ticket, settings: Settings) -> None:
         )
 
 
+def on_withdrawn(*, session: Session, ticket: Ticket, settings: Settings) -> None:
+    notify_member(
+        session=session,
+        ticket=ticket,
+        username=ticket.assignee or ticket.backup,
+        event="withdrawn",
+        headline="居民说紧急求助已不需要，请电话确认后再关闭",
+        settings=settings,
+    )
+
+
 # -- residents -------------------------------------------------------------------------------------
 def status_text(ticket: Ticket, note: str = "") -> str:
     text = f"您的{_kind(ticket)}事项（单号 {ticket.number}）{STATUS_NAMES.get(ticket.status, ticket.status)}。"

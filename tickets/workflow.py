@@ -14,7 +14,7 @@ from residents.models import User
 from tickets import notify
 from tickets.config import current
 from tickets.exceptions import InvalidTransition, NotReachable, UnknownUser
-from tickets.models import Ticket, TicketEvent, TicketStatus
+from tickets.models import Ticket, TicketEvent, TicketStatus, TicketType
 
 S = TicketStatus
 ALLOWED: dict[TicketStatus, frozenset[TicketStatus]] = {
@@ -27,6 +27,9 @@ ALLOWED: dict[TicketStatus, frozenset[TicketStatus]] = {
 }
 NOT_A_PERSON = frozenset({"system", "resident"})
 RESIDENT_MAY = frozenset({S.CANCELLED, S.CLOSED})  # closing: "结束" ends a consult they opened
+# An emergency must not vanish at a word: the member closes it after calling to make sure.
+KEPT_OPEN_FOR_MEMBER = frozenset({TicketType.EMERGENCY})
+WITHDRAWN = "居民说已不需要了，请电话确认后再关闭"
 
 
 def record(
@@ -80,6 +83,8 @@ def transition(
         raise InvalidTransition(f"cannot go from {source} to {target}", field="to_status")
     if actor == "resident" and target not in RESIDENT_MAY:
         raise InvalidTransition("a resident may only cancel or close", field="to_status")
+    if actor == "resident" and ticket.type in KEPT_OPEN_FOR_MEMBER:
+        raise InvalidTransition("a member closes an emergency after calling", field="to_status")
     if target is S.ASSIGNED:
         if assignee:
             _set_assignee(session, ticket, assignee)
@@ -115,6 +120,22 @@ def transition(
             settings=settings,
         )
     return ticket
+
+
+def cancel_for_resident(*, session: Session, ticket: Ticket, settings: Settings | None = None) -> bool:
+    """The resident's 取消: True when cancelled; an emergency stays open, noted, its member told (False)."""
+    if ticket.type not in KEPT_OPEN_FOR_MEMBER:
+        transition(
+            session=session, ticket=ticket, to_status=S.CANCELLED, actor="resident", note="居民取消", settings=settings
+        )
+        return True
+    said = session.exec(
+        select(TicketEvent).where(col(TicketEvent.ticket_id) == ticket.id, col(TicketEvent.note) == WITHDRAWN)
+    ).first()
+    if said is None:  # asked twice, told once
+        record(session=session, ticket=ticket, actor="resident", action="note", note=WITHDRAWN)
+        notify.on_withdrawn(session=session, ticket=ticket, settings=current(settings))
+    return False
 
 
 def notify_events(session: Session, ticket: Ticket) -> list[TicketEvent]:

@@ -6,12 +6,12 @@ import re
 from typing import Any
 
 from bot.flows.base import Flow, Reask, Slot
-from bot.flows.tickets import display_name, move
+from bot.flows.tickets import cancel, display_name
 from bot.intents import Intent
 from bot.messages import Reply
 from bot.turn import Turn
 from tickets import service as ticket_service
-from tickets.models import STATUS_NAMES, TYPE_NAMES, Ticket, TicketStatus
+from tickets.models import STATUS_NAMES, TYPE_NAMES, Ticket
 
 SHOWN = 5
 # "取消 20260122-0031", "取消单号0031", "撤销 31": the number may be typed in full or its tail.
@@ -94,7 +94,13 @@ class CancelFlow(Flow):
         ticket = self._ticket(turn, slots)
         if ticket is None:
             return Reply(f"单号 {slots.get('ticket')} 已经办结或取消了，不用再取消。", intent=Intent.CANCEL)
-        move(turn, ticket, TicketStatus.CANCELLED, "居民取消")
+        if not cancel(turn, ticket):
+            return Reply(
+                "好的，已告诉工作人员您说不需要了。为了安全，工作人员还会打电话和您确认"
+                f"（紧急单号 {ticket.number}）。如情况有变，请立即拨打 120。",
+                intent=Intent.CANCEL,
+                ticket_id=ticket.id,
+            )
         return Reply(
             f"已取消单号 {ticket.number}。还需要什么帮助？回复“帮助”查看菜单。",
             intent=Intent.CANCEL,

@@ -55,6 +55,11 @@ def move(turn: Turn, ticket: Ticket, to_status: str, note: str) -> None:
     )
 
 
+def cancel(turn: Turn, ticket: Ticket) -> bool:
+    """The resident's cancellation: False when the ticket stays open for the member (an emergency)."""
+    return workflow.cancel_for_resident(session=turn.session, ticket=ticket, settings=turn.settings)
+
+
 def find_open(turn: Turn, ticket_id: int | None) -> Ticket | None:
     """The resident's own ticket, when it is still open."""
     if ticket_id is None:

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from datetime import timedelta
 
 import pytest
-from sqlmodel import Session
+from fastapi.testclient import TestClient
+from sqlmodel import Session, select
 
+from api.app import create_app
 from bot.triage import triage
+from hotline.settings import Settings
+from hotline.timeutil import utcnow
+from residents import accounts
+from residents import service as resident_service
 from tests.bot.conftest import Chat, notes_of, tickets_of
+from tickets import duty
+from tickets.models import OutboxMessage, Ticket
 
 RED_FLAGS = [
     "呼吸困难",
@@ -101,3 +110,72 @@ def test_an_emergency_during_consent_keeps_the_request_for_later(chat: Callable[
     assert "继续" in me.say("我爸胸口疼得厉害")
     assert "同意" in me.say("继续")
     assert "几口人" in me.say("同意")
+
+
+# -- a resident cancelling an emergency: it stays open, the member is told and calls to confirm -------
+@pytest.fixture
+def paged(settings: Settings) -> Iterator[TestClient]:
+    """Member notifications on (template messages); 李芳 is on duty and follows the account."""
+    configured = settings.model_copy(update={"wechat_template_ticket": "TPL_TICKET"})
+    with TestClient(create_app(configured)) as client:
+        engine = client.app.state.engine  # type: ignore[attr-defined]
+        with Session(engine) as session:
+            user = accounts.add_user(
+                session=session, username="lifang", role="member", password="long password", display_name="李芳"
+            )
+            user.openid = "oMemberLi"
+            community = resident_service.default_community(session=session, settings=configured)
+            assert community.id is not None
+            duty.set_shift(
+                session=session,
+                username="lifang",
+                starts_at=utcnow() - timedelta(hours=1),
+                ends_at=utcnow() + timedelta(hours=12),
+                community_id=community.id,
+            )
+            session.commit()
+        yield client
+
+
+def _messages_to(session: Session, openid: str) -> list[OutboxMessage]:
+    return list(session.exec(select(OutboxMessage).where(OutboxMessage.target == openid)))
+
+
+def test_cancelling_an_emergency_keeps_it_open_and_tells_the_member(paged: TestClient) -> None:
+    me = Chat(paged, {}, "oWithdraw")
+    me.say("我妈喘不上气了")
+    engine = paged.app.state.engine  # type: ignore[attr-defined]
+    with Session(engine) as session:
+        [ticket] = tickets_of(session, me.openid)
+        assert ticket.assignee == "lifang" and len(_messages_to(session, "oMemberLi")) == 1
+    assert "确认取消" in me.say("取消")
+    reply = me.say("1")
+    assert "已取消" not in reply and "确认" in reply and "电话" in reply
+    with Session(engine) as session:
+        ticket = session.get(Ticket, ticket.id)
+        assert ticket is not None and ticket.is_open and ticket.status != "cancelled"
+        assert any("不需要" in note for note in notes_of(session, ticket.id or 0))
+        pages = _messages_to(session, "oMemberLi")
+        assert len(pages) == 2 and "确认" in pages[-1].payload["data"]["first"]
+    # Asking again changes nothing more: one note, one page.
+    me.say("取消")
+    me.say("1")
+    with Session(engine) as session:
+        assert sum("不需要" in note for note in notes_of(session, ticket.id or 0)) == 1
+        assert len(_messages_to(session, "oMemberLi")) == 2
+        assert "紧急求助" in me.say("查询进度")
+
+
+def test_other_requests_still_cancel_while_an_emergency_is_open(
+    chat: Callable[..., Chat], db: Callable[[], Session]
+) -> None:
+    me = chat("oBoth")
+    for text in ("我要抗原", "同意", "3", "3", "1", "8栋1单元302", "13812345678", "1"):
+        me.say(text)
+    me.say("胸痛")
+    antigen, urgent = tickets_of(db(), me.openid)
+    me.say(f"取消 {antigen.number}")
+    assert "已取消单号" in me.say("1")
+    session = db()
+    assert session.get(Ticket, antigen.id).status == "cancelled"  # type: ignore[union-attr]
+    assert session.get(Ticket, urgent.id).is_open  # type: ignore[union-attr]

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from hotline.settings import Settings
 from tests.conftest import FrozenClock
 from tickets import service as ticket_service
-from tickets import sla
+from tickets import sla, workflow
+from tickets.exceptions import InvalidTransition
 from tickets.models import OutboxKind, OutboxMessage, Priority, Source, Ticket, TicketStatus
 
 
@@ -146,3 +148,25 @@ def test_simulated_tickets_notify_nobody(grid_map: Engine, tsettings: Settings, 
         session.commit()
     sla.sweep(engine=grid_map, settings=tsettings)
     assert all(m.ticket_id != ticket.id for m in _outbox(grid_map))
+
+
+def test_a_resident_cannot_make_an_emergency_disappear(
+    grid_map: Engine, tsettings: Settings, clock: FrozenClock
+) -> None:
+    urgent = _new(grid_map, tsettings, type="emergency", details={"address": "8栋", "message": "呼吸困难"})
+    medicine = _new(grid_map, tsettings)
+    with Session(grid_map, expire_on_commit=False) as session:
+        stored = session.get(Ticket, urgent.id)
+        assert stored is not None
+        with pytest.raises(InvalidTransition):
+            workflow.transition(session=session, ticket=stored, to_status="cancelled", actor="resident")
+        assert workflow.cancel_for_resident(session=session, ticket=stored, settings=tsettings) is False
+        plain = session.get(Ticket, medicine.id)
+        assert plain is not None
+        assert workflow.cancel_for_resident(session=session, ticket=plain, settings=tsettings) is True
+        session.commit()
+        assert stored.is_open and plain.status == TicketStatus.CANCELLED
+        # A member may still close or cancel it, after the call.
+        workflow.transition(session=session, ticket=stored, to_status="cancelled", actor="wangwei", settings=tsettings)
+    told = [m for m in _outbox(grid_map) if m.dedup_key.endswith(f"{urgent.id}:withdrawn:member:{urgent.assignee}")]
+    assert len(told) == 1 and "确认" in told[0].payload["data"]["first"]
