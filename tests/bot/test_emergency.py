@@ -46,6 +46,18 @@ RED_FLAGS = [
     "我。妈。呼吸。困难。",
     "老人摔倒了起不来",
     "不省人事",
+    # word classes widened after an independently written set (bench/data/intent_messages_fresh.yaml)
+    # found them missing: Cantonese negation, "also/even then does not wake", confusion, homophones.
+    "透唔过气",
+    "呼吸好辛苦",
+    "阿婆晕咗",
+    "喊都唔醒",
+    "宝宝喂奶都不醒",
+    "叫他也不应",
+    "说话颠三倒四的",
+    "人迷糊了",
+    "胡吸困难",
+    "刚才抽了几下",
 ]
 NOT_RED_FLAGS = [
     "没有呼吸困难",
@@ -57,6 +69,7 @@ NOT_RED_FLAGS = [
     "腿抽筋了",
     "8栋1单元302",
     "哮喘病人能打疫苗吗",
+    "今天抽了一下血",
 ]
 
 
