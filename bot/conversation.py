@@ -6,7 +6,6 @@ The order of precedence is the order of the steps in :func:`converse`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 
 from bot import commands, policy, texts
 from bot.flows import FLOWS, emergency, flow_for, handoff
@@ -15,9 +14,8 @@ from bot.flows.status import CANCEL_BY_NUMBER, start_cancel, status
 from bot.intents import MENU_INTENTS, Intent, detect
 from bot.messages import Reply
 from bot.parsing import clean
-from bot.runner import FlowRunner
+from bot.runner import SUSPENDED, FlowRunner
 from bot.turn import Turn
-from hotline.timeutil import utcnow
 
 runner = FlowRunner(FLOWS)
 
@@ -88,17 +86,17 @@ def _thanks(turn: Turn) -> Reply:
     return Reply(texts.thanks(), intent=None)
 
 
-@command("继续", "接着办", "继续登记")
+@command(*commands.RESUME)
 def _resume(turn: Turn) -> Reply:
     if turn.state.flow in FLOWS:
         return runner.resume(turn)
-    suspended = turn.state.context.pop("suspended", None)
-    if not suspended or suspended.get("flow") not in FLOWS:
+    aside = runner.aside(turn)
+    if aside is None:
+        turn.state.context.pop(SUSPENDED, None)
         return Reply(texts.nothing_to_resume(), intent=None)
-    flow = FLOWS[suspended["flow"]]
-    if utcnow() - datetime.fromisoformat(suspended["at"]) > flow.timeout_for(turn):
-        return Reply(texts.flow_timed_out(flow.title) + "回复“帮助”查看菜单。", intent=None)
-    turn.state.flow, turn.state.step, turn.state.slots = suspended["flow"], suspended["step"], suspended["slots"]
+    flow = runner.restore(turn)
+    if flow is None:
+        return Reply(texts.flow_timed_out(aside.title) + "回复“帮助”查看菜单。", intent=None)
     return runner.resume(turn, prefix=f"好的，继续{flow.title}。\n")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from bot import texts
@@ -12,6 +13,7 @@ from bot.turn import Turn
 from hotline.timeutil import utcnow
 from residents import service as resident_service
 
+SUSPENDED = "suspended"  # the context key of a flow put aside for "继续"
 CONSENT = "consent"
 CONFIRM = "confirm"
 EDIT = "edit"
@@ -97,14 +99,57 @@ class FlowRunner:
         return self._advance(turn, flow, prefix) if step != CONFIRM else self._to_confirm(turn, flow, prefix)
 
     def suspend(self, turn: Turn) -> dict[str, Any] | None:
-        """Put the active flow aside (an emergency came first); "继续" brings it back."""
+        """Put the active flow aside (an emergency or a consult came first); "继续" brings it back."""
         state = turn.state
         if state.flow is None or state.flow not in self.flows:
             return None
         suspended = {"flow": state.flow, "step": state.step, "slots": state.slots, "at": utcnow().isoformat()}
-        state.context["suspended"] = suspended
+        state.context[SUSPENDED] = suspended
         state.clear_flow()
         return suspended
+
+    def aside(self, turn: Turn) -> Flow | None:
+        """The flow put aside for "继续", whether or not its time has run out."""
+        return self.flows.get((turn.state.context.get(SUSPENDED) or {}).get("flow") or "")
+
+    def aside_expired(self, turn: Turn) -> bool:
+        """Whether the flow put aside has timed out, counted from the moment it was put aside."""
+        flow = self.aside(turn)
+        if flow is None:
+            return False
+        put_aside = datetime.fromisoformat(turn.state.context[SUSPENDED]["at"])
+        return utcnow() - put_aside > flow.timeout_for(turn)
+
+    def restore(self, turn: Turn) -> Flow | None:
+        """Make the flow put aside active again; None (and it is dropped) when absent or timed out."""
+        flow, expired = self.aside(turn), self.aside_expired(turn)
+        suspended = turn.state.context.pop(SUSPENDED, None)
+        if flow is None or expired or suspended is None:
+            return None
+        turn.state.flow, turn.state.step, turn.state.slots = suspended["flow"], suspended["step"], suspended["slots"]
+        return flow
+
+    def expects(self, turn: Turn, text: str) -> bool:
+        """Whether ``text`` answers the current step of the active flow (nothing is changed)."""
+        state = turn.state
+        flow = self.flows.get(state.flow or "")
+        if flow is None:
+            return False
+        answer = _answer(text)
+        if state.step == CONSENT:
+            return answer in YES or answer in NO or answer.startswith(("同意", "不同意"))
+        if state.step == CONFIRM:
+            return answer in CONFIRM_YES or answer in CONFIRM_NO or answer in CONFIRM_EDIT
+        if state.step == EDIT:
+            return answer.isdigit()
+        slot = self._slot(flow, state.step)
+        if slot is None:
+            return False
+        try:
+            flow.validate(slot, text, turn, dict(state.slots))
+        except Reask:
+            return False
+        return True
 
     def is_expired(self, turn: Turn) -> bool:
         flow = self.flows.get(turn.state.flow or "")
