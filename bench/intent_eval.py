@@ -25,6 +25,8 @@ from bot.intents import Intent, detect  # noqa: E402
 DATA = ROOT / "bench" / "data" / "intent_messages.yaml"
 # Written later by someone who had seen neither bot/ nor DATA: how the rules generalise.
 FRESH = ROOT / "bench" / "data" / "intent_messages_fresh.yaml"
+# A third writer, emergencies first (90 of 160), also without seeing bot/ or the other sets.
+SECOND = ROOT / "bench" / "data" / "intent_messages_second.yaml"
 
 
 @dataclass(frozen=True)

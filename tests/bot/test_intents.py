@@ -3,9 +3,11 @@ emergency of our own message set is caught."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from bench.intent_eval import FRESH, load, score
+from bench.intent_eval import FRESH, SECOND, load, score
 from bot.intents import Intent, detect
 
 
@@ -38,9 +40,10 @@ def test_our_message_set_scores_above_90_percent_and_misses_no_emergency() -> No
     assert result.accuracy >= 0.9
 
 
-def test_the_independently_written_set_scores_above_90_percent_and_misses_no_emergency() -> None:
-    """Written by someone who had not seen bot/ nor the other set; its first score is in bench/intent_eval.md."""
-    result = score(load(FRESH))
+@pytest.mark.parametrize("path", [FRESH, SECOND], ids=["fresh", "second"])
+def test_the_independently_written_sets_score_above_90_percent_and_miss_no_emergency(path: Path) -> None:
+    """Written by people who had not seen bot/ nor the other sets; first scores in bench/intent_eval.md."""
+    result = score(load(path))
     assert result.total >= 150 and result.emergencies >= 40
     assert result.emergency_recall == 1.0, [c.text for c, got in result.confusions if c.expect == "emergency"]
     assert result.accuracy >= 0.9
