@@ -22,7 +22,7 @@ runner = FlowRunner(FLOWS)
 # Checks that run on every message before anything else, even mid-flow: emergency triage first
 # (nothing may delay a red flag), then the open-consult mode (messages go to the member).
 Interrupt = Callable[[Turn, str], Reply | None]
-INTERRUPTS: list[Interrupt] = [emergency.make_interrupt(runner), handoff.interrupt]
+INTERRUPTS: list[Interrupt] = [emergency.make_interrupt(runner), handoff.make_interrupt(runner)]
 
 Command = Callable[[Turn], Reply]
 COMMANDS: dict[str, Command] = {}
@@ -54,8 +54,7 @@ def _restart(turn: Turn) -> Reply:
 
 @command(*commands.HUMAN)
 def _human(turn: Turn) -> Reply:
-    turn.state.clear_flow()
-    return human(turn)
+    return human(turn, runner)
 
 
 @command(*commands.STATUS)
@@ -179,7 +178,7 @@ def start(turn: Turn, intent: str, text: str = "") -> Reply:
     if intent == Intent.STATUS:
         return status(turn)
     if intent == Intent.HUMAN:
-        return human(turn, text)
+        return human(turn, runner, text)
     if intent == Intent.CANCEL:
         return start_cancel(turn, runner, text=text)
     if intent == Intent.POLICY and text:

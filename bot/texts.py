@@ -128,6 +128,14 @@ def flow_resumable(title: str) -> str:
     return f"（您的{title}已保留，稍后回复“继续”即可完成。）"
 
 
+def flow_waiting(title: str) -> str:
+    return f"（您的{title}还没办完，回复“继续”即可完成。）"
+
+
+def flow_aside_expired(title: str) -> str:
+    return f"（您的{title}超过时间没有完成，需要时请重新办理。）"
+
+
 def flow_pending(title: str) -> str:
     return f"（您的{title}还没办完）"
 

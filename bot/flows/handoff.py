@@ -4,11 +4,16 @@ While the consult is open the bot steps aside: what the resident writes goes ont
 timeline for the member, who answers from the console. The mode ends when the member closes the
 ticket or the resident sends 结束. The global commands still work (see below). Emergencies are
 still caught first (the interrupt before this one).
+
+A request in progress when the consult opens is put aside, as an emergency does, on the same clock
+(its timeout runs from that moment): when the consult ends, one line says whether "继续" still
+finishes it. No request flow is active in the mode.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from bot import commands, texts
 from bot.flows.status import status
@@ -17,7 +22,10 @@ from bot.intents import Intent
 from bot.messages import Reply
 from bot.turn import Turn
 from hotline.timeutil import utcnow
-from tickets.models import TicketStatus, TicketType
+from tickets.models import Ticket, TicketStatus, TicketType
+
+if TYPE_CHECKING:
+    from bot.runner import FlowRunner
 
 # The global commands keep working in the mode, each with the meaning it can have here:
 # - 结束 (and the like), 取消: end the consult, the current thing (the ticket is closed for the
@@ -34,41 +42,66 @@ IDLE_LIMIT = timedelta(hours=24)
 HANDOFF = "handoff"
 
 
-def human(turn: Turn, text: str = "") -> Reply:
-    """Open a consult ticket and enter the open-consult mode."""
+def human(turn: Turn, runner: FlowRunner, text: str = "") -> Reply:
+    """Open a consult ticket and enter the open-consult mode; a request in progress is put aside."""
     current = find_open(turn, (turn.state.context.get(HANDOFF) or {}).get("ticket_id"))
     if current is not None:
         return Reply(_already(current.number), intent=Intent.HUMAN, ticket_id=current.id)
+    runner.suspend(turn)
     details = {"message": text} if text and text not in ("转人工", "人工") else {}
     if turn.resident.phone:
         details["phone"] = turn.resident.phone
     ticket = open_ticket(turn, TicketType.CONSULT, details).ticket
     turn.state.context[HANDOFF] = {"ticket_id": ticket.id, "number": ticket.number, "at": utcnow().isoformat()}
-    return Reply(
-        f"已为您转人工，单号 {ticket.number}。{handled_by(turn, ticket)}会在这里回复您。\n"
+    lines = [
+        f"已为您转人工，单号 {ticket.number}。{handled_by(turn, ticket)}会在这里回复您。",
         f"接下来您发的消息都会转给工作人员；回复“结束”结束人工服务。急事请拨打 {turn.office_phone}。",
-        intent=Intent.HUMAN,
-        ticket_id=ticket.id,
-    )
+    ]
+    aside = runner.aside(turn)
+    if aside is not None and not runner.aside_expired(turn):
+        lines.append(texts.flow_resumable(aside.title))
+    return Reply("\n".join(lines), intent=Intent.HUMAN, ticket_id=ticket.id)
 
 
 def _already(number: str) -> str:
     return f"您已在人工服务中（单号 {number}），请直接留言，工作人员会回复您。回复“结束”结束人工服务。"
 
 
-def interrupt(turn: Turn, text: str) -> Reply | None:
-    """In the open-consult mode, messages go to the member; None when the mode is not (or no longer) on."""
-    mode = turn.state.context.get(HANDOFF)
-    if not mode:
-        return None
-    ticket = find_open(turn, mode.get("ticket_id"))
-    idle = utcnow() - datetime.fromisoformat(mode["at"]) > IDLE_LIMIT
-    if ticket is None or idle:
-        # The member closed it (or the resident left long ago): the bot answers again.
-        turn.state.context.pop(HANDOFF, None)
-        turn.state.context["notice"] = "人工服务已结束，现在由我为您服务。"
-        return None
-    answer = text.strip().rstrip("。.!！").lower()
+def _aside_line(runner: FlowRunner, turn: Turn) -> str:
+    """Said when the consult ends: the request put aside still waits for "继续", or has timed out."""
+    aside = runner.aside(turn)
+    if aside is None:
+        return ""
+    if runner.aside_expired(turn):
+        return "\n" + texts.flow_aside_expired(aside.title)
+    return "\n" + texts.flow_waiting(aside.title)
+
+
+def make_interrupt(runner: FlowRunner) -> Any:
+    """The interrupt for :data:`bot.conversation.INTERRUPTS`, bound to the conversation's runner."""
+
+    def consult(turn: Turn, text: str) -> Reply | None:
+        """In the open-consult mode, messages go to the member; None when the mode is not (or no longer) on."""
+        mode = turn.state.context.get(HANDOFF)
+        if not mode:
+            return None
+        ticket = find_open(turn, mode.get("ticket_id"))
+        idle = utcnow() - datetime.fromisoformat(mode["at"]) > IDLE_LIMIT
+        answer = text.strip().rstrip("。.!！").lower()
+        if ticket is None or idle:
+            # The member closed it (or the resident left long ago): the bot answers again.
+            turn.state.context.pop(HANDOFF, None)
+            waiting = "" if answer in commands.RESUME else _aside_line(runner, turn)
+            turn.state.context["notice"] = "人工服务已结束，现在由我为您服务。" + waiting
+            return None
+        if turn.state.flow is not None:
+            runner.suspend(turn)  # a conversation saved before requests were put aside here
+        return _in_mode(runner, turn, ticket, mode, text, answer)
+
+    return consult
+
+
+def _in_mode(runner: FlowRunner, turn: Turn, ticket: Ticket, mode: dict[str, Any], text: str, answer: str) -> Reply:
     if answer in END_WORDS or answer in commands.CANCEL or answer in commands.RESTART:
         move(turn, ticket, TicketStatus.CLOSED, "居民结束了人工服务")
         turn.state.context.pop(HANDOFF, None)
@@ -76,9 +109,8 @@ def interrupt(turn: Turn, text: str) -> Reply | None:
             turn.state.clear_flow()
             turn.state.context.clear()
             return Reply(texts.consult_restarted(), intent=None)
-        if answer in commands.CANCEL:
-            return Reply(texts.consult_ended_by_cancel(), intent=Intent.HUMAN)
-        return Reply(texts.consult_ended(), intent=Intent.HUMAN)
+        ended = texts.consult_ended_by_cancel() if answer in commands.CANCEL else texts.consult_ended()
+        return Reply(ended + _aside_line(runner, turn), intent=Intent.HUMAN)
     if answer in commands.STATUS:
         listing = status(turn, cancel_hint=False)
         listing.text = f"{listing.text}\n{texts.consult_goes_on()}"
