@@ -27,6 +27,8 @@ DATA = ROOT / "bench" / "data" / "intent_messages.yaml"
 FRESH = ROOT / "bench" / "data" / "intent_messages_fresh.yaml"
 # A third writer, emergencies first (90 of 160), also without seeing bot/ or the other sets.
 SECOND = ROOT / "bench" / "data" / "intent_messages_second.yaml"
+# A fourth writer: emergencies described by what people see (100 of 150), injuries, poisonings, readings.
+THIRD = ROOT / "bench" / "data" / "intent_messages_third.yaml"
 
 
 @dataclass(frozen=True)

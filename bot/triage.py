@@ -9,6 +9,7 @@ front of it ("没有呼吸困难"); anything less clear triggers.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from bot.parsing import cn_to_digits, normalize
@@ -36,6 +37,9 @@ _VARIANTS = (
     ("呼息", "呼吸"),
     ("法紫", "发紫"),
     ("意识不轻", "意识不清"),
+    ("胸通", "胸痛"),
+    ("抽蓄", "抽搐"),
+    ("发子", "发紫"),
 )
 
 # Word classes, not sentences: [不唔冇没] is the negation of 普通话, 粤语 and 川渝 alike; [都也] "even then".
@@ -49,17 +53,20 @@ _FLAGS: dict[str, str] = {
         r"喉咙.{0,4}(呼噜|拉风箱)"
     ),
     "cyanosis": (
-        r"发绀|紫绀|(嘴唇|嘴巴|嘴皮|嘴|口唇|唇|脸色|面孔|脸蛋|脸|面色|指甲|手指|皮肤).{0,3}(紫|乌|青|灰|发黑|黑了)"
+        r"发绀|紫绀|(嘴唇|嘴巴|嘴皮|嘴|口唇|唇|脸色|面孔|脸蛋|脸|面色|指甲|手指|皮肤).{0,5}(紫|乌|青|灰|发黑|黑了|煞白|惨白)|发花|花斑"
     ),
     "consciousness": (
         r"意识.{0,2}(不清|模糊|不好|不太清|丧失|没有)|没有?意识|失去意识|神志.{0,2}(不清|模糊)|不省人事|人事不省|昏迷|昏倒|"
-        r"晕倒|昏过去|晕过去|晕厥|(?<!头)晕[了咗]|昏了|[叫喊拍弄摇]极?[都也]?[不唔冇](太)?醒|[都也][不唔冇]醒|突然倒|倒下|"
-        r"[叫喊].{0,2}[都也]?[不唔冇没](太)?(答应|应(?![该当])|回应|理人|出声|响)|醒不[过来]|没(怎么|咋)醒|"
-        r"(没有?|冇|无|没得)反应|反应.{0,3}(慢|迟钝|差)|嗜睡|昏睡|睁不开眼|眼睛.{0,3}睁不开|不认人|认不[出得]人|"
+        r"晕倒|昏过去|晕过去|晕厥|(?<!头)晕[了咗]|昏了|[叫喊拍弄摇推].{0,3}[不唔冇](太)?醒|[都也][不唔冇]醒|"
+        r"[叫喊].{0,2}不起来|突然倒|倒下|栽倒|[就一下]倒了|"
+        r"[叫喊问].{0,4}[都也]?[不唔冇没无](太)?(答应|应(?![该当])|回应|理人|出声|响|吭声|吱声|作声)|醒不[过来]|"
+        r"没(怎么|咋)醒|[叫敲喊].{0,6}没(有)?动静|不吭声|不吱声|无应|昏去|软绵绵|瘫软|扶.{0,2}扶不起|"
+        r"[眼神睛].{0,2}发直|两眼发直|一动不动|人不动了|不哭也不动|"
+        r"(没有?|冇|无|没得)(一点)?反应|反应.{0,3}(都没|慢|迟钝|差)|嗜睡|昏睡|睁不开眼|眼睛.{0,3}睁不开|不认人|认不[出得]人|"
         r"说胡话|胡说|胡言乱语|莫名其妙的话|颠三倒四|答非所问|迷迷糊糊|迷糊|糊涂了|糊里糊涂|不清醒|倒在地|倒地|瘫倒|休克"
     ),
     "seizure": (
-        r"抽搐|抽风|(?<![腿脚])抽筋|打抽抽|惊厥|痉挛|口吐白沫|翻白眼|眼睛.{0,3}(往上|向上)?翻|上翻|牙关紧闭|咬紧牙|"
+        r"抽搐|抽风|(?<![腿脚])抽筋|打抽抽|直抽|抽抽|一抽一抽|抽了抽了|打摆子|惊厥|痉挛|口吐白沫|翻白眼|眼睛.{0,3}(往上|向上)?翻|上翻|牙关紧闭|咬紧牙|"
         r"(四肢|手脚|身子|全身|浑身).{0,3}(僵硬|发硬|硬了|抖个不停|一直抖|乱抖)|(羊角风|癫痫).{0,3}(发作|犯了|又犯|犯病)|"
         r"(一直|在|又|还在|不停地?|老是|浑身|全身|手脚)抽(?![烟血空奖签水])|抽(起来|个不停|得厉害|得很)|"
         r"抽了[一几两]下(?![烟血空奖签水])"
@@ -70,7 +77,8 @@ _FLAGS: dict[str, str] = {
         r"心脏.{0,2}[痛疼]|心梗|心肌梗"
     ),
     "stroke": (
-        r"中风(?!险)|脑梗|脑溢血|脑出血|偏瘫|口眼歪|嘴.{0,3}歪|说不出话|说话.{0,4}(含糊|不清|说不清|不利索|大舌头)|口齿不清|"
+        r"中风(?!险)|脑梗|脑溢血|脑出血|偏瘫|口眼歪|嘴.{0,3}歪|说不出话|说话.{0,2}(含糊|不清|说不清|不利索|大舌头)|重影|头痛欲裂|"
+        r"头[痛疼].{0,4}(裂开|炸开|要炸)|眼前发黑|半边脸.{0,2}麻|口齿不清|"
         r"(一边|半边|一侧|单侧).{0,4}(没力|无力|不能动|动不了|麻)|手脚.{0,3}没(有)?力|拿不住(东西|筷子|碗)?"
     ),
     "bleeding": (
@@ -83,7 +91,20 @@ _FLAGS: dict[str, str] = {
         r"(?<![\d十])([1-9]|[1-8]\d|[一二三四五六七八九]十?[一二三四五六七八九]?|几十)天(大)?的?)"
         r".{0,12}(发烧|发热|烧到|高烧|体温.{0,4}3[7-9]|3[89](\.\d)?度)"
     ),
+    "injury": (
+        r"血.{0,2}止不住|止不住.{0,2}血|流(了)?(好多|很多|一地|不少|一大滩|一大摊)(的)?血|血流不止|出了?(好多|很多)血|"
+        r"烧伤|烫伤.{0,4}(一大片|大面积|好大|很大|严重)|大面积.{0,2}[烫烧]|开水.{0,6}(烫|打翻|泼)|全是水泡|触电|电到了|溺水|淹水|掉(到|进)?(水|河|塘)里|"
+        r"摔下来|坠楼|从.{0,6}(摔|掉|跌)下来"
+    ),
+    "poisoning": (
+        r"煤气|燃气泄|一氧化碳|烧炭|中毒|吃错(了)?药|误服|农药|百草枯|吞了|卡住了|卡在(喉咙|嗓子)|噎住|"
+        r"呛.{0,6}(青|紫|喘|不哭|没气)|中暑|热射病|"
+        r"过敏.{0,8}(肿|喘|休克|透不|喉咙)|(喉咙|嗓子|舌头|嘴唇|全身|脸).{0,3}肿.{0,6}(咽不下|喘|透不|紧|说不出)|"
+        r"咽不下口水|喉咙.{0,2}(发紧|紧)"
+    ),
     "other": (
+        # pinyin typed without a Chinese keyboard (spaces are gone by now)
+        r"chuanbushangqi|huxikunnan|zuichunfazi|hunmi|chouchu|jiuming|xiongtong|"
         r"救命|救救|上气不接下气|快不行了|[我人他她]不行了|要不行了|(?<!\d)120(?!\d)|(?<![会懂学])(?<!会点)(?<!懂点)急救(?!助|知识|培训|技能)|"
         r"心跳.{0,2}(停|没)|没有?心跳|"
         r"(摔|跌|倒|躺|老|独居|喊|叫|地上|床上).{0,12}(起不来|爬不起|站不起|起不了身|动不了)|(倒|躺|摔)在地上|"
@@ -136,6 +157,22 @@ def _live_matches(pattern: re.Pattern[str], text: str) -> bool:
     return any(not _NEGATED.search(text[: match.start()]) for match in pattern.finditer(text))
 
 
+# Readings that are emergencies whatever words come with them (read before "." and "/" are dropped).
+_TEMPERATURE = re.compile(r"(体温|烧到|发烧|高烧|发热|烧了)[^\d]{0,4}(\d{2})")
+_HEART_RATE = re.compile(r"(心率|心跳|脉搏|脉率)[^\d]{0,4}(\d{2,3})")
+_BLOOD_PRESSURE = re.compile(r"(血压|高压|收缩压)[^\d]{0,6}(\d{2,3})")
+
+
+def _bad_reading(text: str) -> bool:
+    """体温 41 and above, heart rate 130 and above or 45 and below, systolic pressure 180 and above or under 90."""
+    text = cn_to_digits(unicodedata.normalize("NFKC", text).lower())
+    if any(41 <= int(m.group(2)) <= 43 for m in _TEMPERATURE.finditer(text)):
+        return True
+    if any(int(m.group(2)) >= 130 or 20 <= int(m.group(2)) <= 45 for m in _HEART_RATE.finditer(text)):
+        return True
+    return any(int(m.group(2)) >= 180 or 40 <= int(m.group(2)) < 90 for m in _BLOOD_PRESSURE.finditer(text))
+
+
 def triage(text: str) -> Triage:
     """Which red flags ``text`` raises (empty when none)."""
     prepared = _prepare(text)
@@ -143,6 +180,8 @@ def triage(text: str) -> Triage:
     low, reading = _spo2(prepared)
     if low:
         flags.append("spo2")
+    if _bad_reading(text):
+        flags.append("reading")
     return Triage(flags=tuple(flags), spo2=reading)
 
 
