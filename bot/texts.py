@@ -55,6 +55,10 @@ def consult_restarted() -> str:
     return f"好的，人工服务已结束，我们重新开始。\n{menu()}"
 
 
+def consult_cancelled(number: str) -> str:
+    return f"已取消单号 {number}，人工服务已结束。还需要什么帮助？回复“帮助”查看菜单。"
+
+
 def consult_goes_on() -> str:
     return "（您仍在人工服务中，直接留言即可；回复“结束”结束人工服务。）"
 

@@ -7,7 +7,7 @@ still caught first (the interrupt before this one).
 
 A request in progress when the consult opens is put aside, as an emergency does, on the same clock
 (its timeout runs from that moment): when the consult ends, one line says whether "继续" still
-finishes it. No request flow is active in the mode.
+finishes it. No request flow is active in the mode, except a cancellation by number.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot import commands, texts
-from bot.flows.status import status
+from bot.flows.status import CANCEL_BY_NUMBER, CancelFlow, start_cancel, status
 from bot.flows.tickets import add_note, find_open, handled_by, move, open_ticket
 from bot.intents import Intent
 from bot.messages import Reply
@@ -33,7 +33,9 @@ if TYPE_CHECKING:
 # - 重新开始: end the consult and start over, as everywhere (the pending request is dropped too);
 # - 转人工: already served, no second ticket;
 # - 查询进度: the listing, then a reminder that the consult goes on;
-# - 帮助: what this mode is and how to leave it. No numbered menu: a "1" is a message for the member.
+# - 帮助: what this mode is and how to leave it. No numbered menu: a "1" is a message for the member;
+# - 取消 <单号>: as outside the mode, after the same yes/no; the consult goes on unless it was the one
+#   cancelled. Only an answer to that yes/no goes to it: anything else drops it and is forwarded.
 # None of them is forwarded to the member. Greetings (你好, 在吗) are: they are meant for a person.
 END_WORDS = {"结束", "结束人工", "结束对话", "结束咨询", "退出", "退出人工", "不聊了", "没事了", "好了谢谢"}
 # A resident who walks away mid-consult must not find the bot deaf days later; the ticket stays
@@ -91,14 +93,34 @@ def make_interrupt(runner: FlowRunner) -> Any:
         if ticket is None or idle:
             # The member closed it (or the resident left long ago): the bot answers again.
             turn.state.context.pop(HANDOFF, None)
+            if turn.state.flow == CancelFlow.name:
+                turn.state.clear_flow()
             waiting = "" if answer in commands.RESUME else _aside_line(runner, turn)
             turn.state.context["notice"] = "人工服务已结束，现在由我为您服务。" + waiting
             return None
-        if turn.state.flow is not None:
+        if turn.state.flow not in (None, CancelFlow.name):
             runner.suspend(turn)  # a conversation saved before requests were put aside here
+        if turn.state.flow == CancelFlow.name:
+            if not runner.is_expired(turn) and runner.expects(turn, text):
+                return _cancel_step(runner, turn, ticket, text)
+            turn.state.clear_flow()  # not an answer to "确认取消吗": the message is for the member
         return _in_mode(runner, turn, ticket, mode, text, answer)
 
     return consult
+
+
+def _cancel_step(runner: FlowRunner, turn: Turn, consult: Ticket, text: str) -> Reply:
+    reply = runner.step(turn, text) or runner.resume(turn)
+    if find_open(turn, consult.id) is None:  # the consult itself was cancelled
+        turn.state.context.pop(HANDOFF, None)
+        return Reply(
+            texts.consult_cancelled(consult.number) + _aside_line(runner, turn),
+            intent=Intent.CANCEL,
+            ticket_id=consult.id,
+        )
+    if turn.state.flow is None:  # done or declined: say where the resident is now
+        reply.text = f"{reply.text}\n{texts.consult_goes_on()}"
+    return reply
 
 
 def _in_mode(runner: FlowRunner, turn: Turn, ticket: Ticket, mode: dict[str, Any], text: str, answer: str) -> Reply:
@@ -112,13 +134,16 @@ def _in_mode(runner: FlowRunner, turn: Turn, ticket: Ticket, mode: dict[str, Any
         ended = texts.consult_ended_by_cancel() if answer in commands.CANCEL else texts.consult_ended()
         return Reply(ended + _aside_line(runner, turn), intent=Intent.HUMAN)
     if answer in commands.STATUS:
-        listing = status(turn, cancel_hint=False)
+        listing = status(turn)
         listing.text = f"{listing.text}\n{texts.consult_goes_on()}"
         return listing
     if answer in commands.HELP:
         return Reply(texts.help_in_consult(ticket.number, turn.office_phone), intent=Intent.HUMAN, ticket_id=ticket.id)
     if answer in commands.HUMAN:
         return Reply(_already(ticket.number), intent=Intent.HUMAN, ticket_id=ticket.id)
+    by_number = CANCEL_BY_NUMBER.match(answer.replace(" ", ""))
+    if by_number:
+        return start_cancel(turn, runner, number=by_number.group(1))
     add_note(turn, ticket, text)
     mode["at"] = utcnow().isoformat()
     return Reply(

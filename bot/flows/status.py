@@ -29,15 +29,15 @@ def describe(turn: Turn, ticket: Ticket) -> str:
     return f"单号 {ticket.number} {kind}：{STATUS_NAMES.get(ticket.status, ticket.status)}{who}"
 
 
-def status(turn: Turn, cancel_hint: bool = True) -> Reply:
-    """The resident's open tickets; ``cancel_hint`` says how to cancel one (not where that is forwarded)."""
+def status(turn: Turn) -> Reply:
+    """The resident's open tickets, and how to cancel one (in the consult mode too)."""
     tickets = open_tickets(turn)
     if not tickets:
         return Reply("您目前没有正在办理的事项。回复“帮助”查看菜单。", intent=Intent.STATUS)
     lines = [f"{i}. {describe(turn, t)}" for i, t in enumerate(tickets[:SHOWN], 1)]
     more = f"\n（另有 {len(tickets) - SHOWN} 项未列出）" if len(tickets) > SHOWN else ""
     tail = tickets[0].number.split("-")[-1]
-    hint = f"\n要取消某一项，回复“取消 单号”，如 取消 {tail}。" if cancel_hint else ""
+    hint = f"\n要取消某一项，回复“取消 单号”，如 取消 {tail}。"
     return Reply("您正在办理的事项：\n" + "\n".join(lines) + more + hint, intent=Intent.STATUS)
 
 

@@ -6,8 +6,9 @@ from collections.abc import Callable
 
 from sqlmodel import Session
 
-from tests.bot.conftest import Chat, tickets_of
+from tests.bot.conftest import Chat, notes_of, tickets_of
 from tests.conftest import FrozenClock
+from tickets.models import Ticket
 
 
 def _medicine_to_the_age(me: Chat) -> None:
@@ -93,3 +94,66 @@ def test_a_consult_longer_than_the_timeout_does_not_promise_continue(
     ended = me.say("结束")
     assert "人工服务已结束" in ended and "回复“继续”" not in ended and "重新" in ended
     assert "超过时间没有完成" in me.say("继续")
+
+
+# -- 取消 <number> in the consult mode --------------------------------------------------------------
+def test_cancel_by_number_in_the_consult_mode_cancels_that_ticket_and_the_consult_goes_on(
+    chat: Callable[..., Chat], db: Callable[[], Session]
+) -> None:
+    me = chat("oConsultCancelNumber")
+    _antigen(me)
+    me.say("转人工")
+    antigen, consult = tickets_of(db(), me.openid)
+    ask = me.say(f"取消 {antigen.number}")
+    assert antigen.number in ask and "1 确认取消" in ask
+    done = me.say("1")
+    assert f"已取消单号 {antigen.number}" in done and "人工服务中" in done
+    session = db()
+    assert session.get(Ticket, antigen.id).status == "cancelled"  # type: ignore[union-attr]
+    assert session.get(Ticket, consult.id).status == "new"  # type: ignore[union-attr]
+    assert notes_of(session, consult.id or 0) == []  # nothing of it went to the member
+    assert "已转给工作人员" in me.say("谢谢师傅")
+
+
+def test_declining_the_cancellation_in_the_consult_mode_keeps_both(
+    chat: Callable[..., Chat], db: Callable[[], Session]
+) -> None:
+    me = chat("oConsultCancelDecline")
+    _antigen(me)
+    me.say("转人工")
+    antigen, consult = tickets_of(db(), me.openid)
+    me.say(f"取消 {antigen.number.split('-')[-1]}")
+    assert "不取消" in me.say("0")
+    assert "已转给工作人员" in me.say("还有个问题")
+    session = db()
+    assert session.get(Ticket, antigen.id).status == "new"  # type: ignore[union-attr]
+    assert notes_of(session, consult.id or 0) == ["还有个问题"]
+
+
+def test_an_emergency_cancelled_by_number_in_the_consult_mode_stays_open(
+    chat: Callable[..., Chat], db: Callable[[], Session]
+) -> None:
+    me = chat("oConsultCancelUrgent")
+    me.say("胸痛")
+    me.say("转人工")
+    urgent, consult = tickets_of(db(), me.openid)
+    me.say(f"取消 {urgent.number}")
+    reply = me.say("1")
+    assert "已取消" not in reply and "确认" in reply and "人工服务中" in reply
+    session = db()
+    assert session.get(Ticket, urgent.id).is_open  # type: ignore[union-attr]
+    assert session.get(Ticket, consult.id).is_open  # type: ignore[union-attr]
+
+
+def test_cancelling_the_consult_itself_by_number_ends_the_mode(
+    chat: Callable[..., Chat], db: Callable[[], Session]
+) -> None:
+    me = chat("oConsultCancelItself")
+    me.say("转人工")
+    [consult] = tickets_of(db(), me.openid)
+    me.say(f"取消 {consult.number}")
+    done = me.say("1")
+    assert "已取消单号" in done and "人工服务已结束" in done
+    assert db().get(Ticket, consult.id).status == "cancelled"  # type: ignore[union-attr]
+    reply = me.say("我要抗原")
+    assert "同意" in reply and "人工服务已结束" not in reply  # the bot answers, said once
