@@ -29,6 +29,8 @@ FRESH = ROOT / "bench" / "data" / "intent_messages_fresh.yaml"
 SECOND = ROOT / "bench" / "data" / "intent_messages_second.yaml"
 # A fourth writer: emergencies described by what people see (100 of 150), injuries, poisonings, readings.
 THIRD = ROOT / "bench" / "data" / "intent_messages_third.yaml"
+# A fifth writer, eight personas, everyday words (80 emergencies of 120): the rules were never fitted on it.
+FOURTH = ROOT / "bench" / "data" / "intent_messages_fourth.yaml"
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,11 @@ import unicodedata
 from dataclasses import dataclass
 
 from bot.parsing import cn_to_digits, normalize
+from bot.triage_model import model
+
+# The learned model reads sentences only; short answers inside a flow are the rules' alone.
+MODEL_MIN_HANZI = 6
+_HANZI = re.compile(r"[\u3400-\u9fff]")
 
 # Oxygen saturation below this is a red flag (2023 national guidance: SpO2 < 93% at rest).
 SPO2_THRESHOLD = 93
@@ -104,7 +109,7 @@ _FLAGS: dict[str, str] = {
     ),
     "other": (
         # pinyin typed without a Chinese keyboard (spaces are gone by now)
-        r"chuanbushangqi|huxikunnan|zuichunfazi|hunmi|chouchu|jiuming|xiongtong|"
+        r"chuanbushangqi|huxikunnan|zuichunfazi|hunmi|chouchu|jiuming|xiongtong|(xiong|xin)kou(teng|tong)|jiaobuxing|"
         r"救命|救救|上气不接下气|快不行了|[我人他她]不行了|要不行了|(?<!\d)120(?!\d)|(?<![会懂学])(?<!会点)(?<!懂点)急救(?!助|知识|培训|技能)|"
         r"心跳.{0,2}(停|没)|没有?心跳|"
         r"(摔|跌|倒|躺|老|独居|喊|叫|地上|床上).{0,12}(起不来|爬不起|站不起|起不了身|动不了)|(倒|躺|摔)在地上|"
@@ -163,6 +168,16 @@ _HEART_RATE = re.compile(r"(心率|心跳|脉搏|脉率)[^\d]{0,4}(\d{2,3})")
 _BLOOD_PRESSURE = re.compile(r"(血压|高压|收缩压)[^\d]{0,6}(\d{2,3})")
 
 
+# What the rules exclude on purpose reads like a red flag to character n-grams.
+_LOOKALIKE = re.compile(r"抽(了)?(一下|一管|点)?血|抽烟|[腿脚小腿]抽筋")
+
+
+def _ordinary_temperature(text: str) -> bool:
+    """A temperature is given and it is below 41: the message says how bad the fever is."""
+    text = cn_to_digits(unicodedata.normalize("NFKC", text).lower())
+    return any(35 <= int(m.group(2)) < 41 for m in _TEMPERATURE.finditer(text))
+
+
 def _bad_reading(text: str) -> bool:
     """体温 41 and above, heart rate 130 and above or 45 and below, systolic pressure 180 and above or under 90."""
     text = cn_to_digits(unicodedata.normalize("NFKC", text).lower())
@@ -173,8 +188,8 @@ def _bad_reading(text: str) -> bool:
     return any(int(m.group(2)) >= 180 or 40 <= int(m.group(2)) < 90 for m in _BLOOD_PRESSURE.finditer(text))
 
 
-def triage(text: str) -> Triage:
-    """Which red flags ``text`` raises (empty when none)."""
+def _rule_flags(text: str) -> tuple[list[str], int | None, bool]:
+    """Live flags, the oxygen reading, and whether the message says outright that a flag is absent."""
     prepared = _prepare(text)
     flags = [name for name, pattern in _PATTERNS.items() if _live_matches(pattern, prepared)]
     low, reading = _spo2(prepared)
@@ -182,6 +197,40 @@ def triage(text: str) -> Triage:
         flags.append("spo2")
     if _bad_reading(text):
         flags.append("reading")
+    denied = (
+        (reading is not None and reading >= SPO2_THRESHOLD)
+        or _ordinary_temperature(text)
+        or bool(_LOOKALIKE.search(prepared))
+        or any(pattern.search(prepared) for pattern in _PATTERNS.values())
+    )
+    return flags, reading, denied
+
+
+def rules_flag(text: str) -> bool:
+    """Whether the word-class rules alone see a red flag (tools/train_triage.py measures them apart)."""
+    return bool(_rule_flags(text)[0])
+
+
+def model_may_flag(text: str) -> bool:
+    """The learned model speaks only where the rules are silent and the message denies no flag.
+
+    "不喘，血氧97" names a red flag and says it is absent (negated, or a normal reading): the rules
+    already read that, and character n-grams cannot.
+    """
+    flags, _, denied = _rule_flags(text)
+    return not flags and not denied and _sentence_like(text)
+
+
+def _sentence_like(text: str) -> bool:
+    """At least MODEL_MIN_HANZI Chinese characters: a description, not a flow's answer (8栋1单元302, 同意, 王伟)."""
+    return len(_HANZI.findall(text)) >= MODEL_MIN_HANZI
+
+
+def triage(text: str) -> Triage:
+    """Which red flags ``text`` raises (empty when none): the rules', else the learned model's."""
+    flags, reading, denied = _rule_flags(text)
+    if not flags and not denied and _sentence_like(text) and (learned := model()) is not None and learned.flags(text):
+        flags.append("model")
     return Triage(flags=tuple(flags), spo2=reading)
 
 

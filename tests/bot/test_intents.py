@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.intent_eval import FRESH, SECOND, THIRD, load, score
+from bench.intent_eval import FOURTH, FRESH, SECOND, THIRD, load, score
 from bot.intents import Intent, detect
 
 
@@ -40,10 +40,10 @@ def test_our_message_set_scores_above_90_percent_and_misses_no_emergency() -> No
     assert result.accuracy >= 0.9
 
 
-@pytest.mark.parametrize("path", [FRESH, SECOND, THIRD], ids=["fresh", "second", "third"])
+@pytest.mark.parametrize("path", [FRESH, SECOND, THIRD, FOURTH], ids=["fresh", "second", "third", "fourth"])
 def test_the_independently_written_sets_score_above_90_percent_and_miss_no_emergency(path: Path) -> None:
     """Written by people who had not seen bot/ nor the other sets; first scores in bench/intent_eval.md."""
     result = score(load(path))
-    assert result.total >= 150 and result.emergencies >= 40
+    assert result.total >= 120 and result.emergencies >= 40
     assert result.emergency_recall == 1.0, [c.text for c, got in result.confusions if c.expect == "emergency"]
     assert result.accuracy >= 0.9
