@@ -167,42 +167,40 @@ _TEMPERATURE = re.compile(r"(体温|烧到|发烧|高烧|发热|烧了)[^\d]{0,4
 _HEART_RATE = re.compile(r"(心率|心跳|脉搏|脉率)[^\d]{0,4}(\d{2,3})")
 _BLOOD_PRESSURE = re.compile(r"(血压|高压|收缩压)[^\d]{0,6}(\d{2,3})")
 
-
 # What the rules exclude on purpose reads like a red flag to character n-grams.
-_LOOKALIKE = re.compile(r"抽(了)?(一下|一管|点)?血|抽烟|[腿脚小腿]抽筋")
+_LOOKALIKE = re.compile(r"抽(了)?(一下|一管|点)?血|抽烟|[腿脚]抽筋")
 
 
-def _ordinary_temperature(text: str) -> bool:
-    """A temperature is given and it is below 41: the message says how bad the fever is."""
+def _readings(text: str) -> tuple[bool, bool]:
+    """(a bad reading, a temperature in the ordinary range) in the raw text.
+
+    Bad: 体温 41 and above, heart rate 130 and above or 45 and below, systolic 180 and above or under 90.
+    Ordinary: a temperature from 35 to below 41 — the message says how bad the fever is.
+    """
     text = cn_to_digits(unicodedata.normalize("NFKC", text).lower())
-    return any(35 <= int(m.group(2)) < 41 for m in _TEMPERATURE.finditer(text))
-
-
-def _bad_reading(text: str) -> bool:
-    """体温 41 and above, heart rate 130 and above or 45 and below, systolic pressure 180 and above or under 90."""
-    text = cn_to_digits(unicodedata.normalize("NFKC", text).lower())
-    if any(41 <= int(m.group(2)) <= 43 for m in _TEMPERATURE.finditer(text)):
-        return True
-    if any(int(m.group(2)) >= 130 or 20 <= int(m.group(2)) <= 45 for m in _HEART_RATE.finditer(text)):
-        return True
-    return any(int(m.group(2)) >= 180 or 40 <= int(m.group(2)) < 90 for m in _BLOOD_PRESSURE.finditer(text))
+    temperatures = [int(m.group(2)) for m in _TEMPERATURE.finditer(text)]
+    bad = (
+        any(41 <= t <= 43 for t in temperatures)
+        or any(int(m.group(2)) >= 130 or 20 <= int(m.group(2)) <= 45 for m in _HEART_RATE.finditer(text))
+        or any(int(m.group(2)) >= 180 or 40 <= int(m.group(2)) < 90 for m in _BLOOD_PRESSURE.finditer(text))
+    )
+    return bad, any(35 <= t < 41 for t in temperatures)
 
 
 def _rule_flags(text: str) -> tuple[list[str], int | None, bool]:
     """Live flags, the oxygen reading, and whether the message says outright that a flag is absent."""
     prepared = _prepare(text)
-    flags = [name for name, pattern in _PATTERNS.items() if _live_matches(pattern, prepared)]
+    named = [name for name, pattern in _PATTERNS.items() if pattern.search(prepared)]
+    flags = [name for name in named if _live_matches(_PATTERNS[name], prepared)]
     low, reading = _spo2(prepared)
     if low:
         flags.append("spo2")
-    if _bad_reading(text):
+    bad_reading, ordinary_temperature = _readings(text)
+    if bad_reading:
         flags.append("reading")
-    denied = (
-        (reading is not None and reading >= SPO2_THRESHOLD)
-        or _ordinary_temperature(text)
-        or bool(_LOOKALIKE.search(prepared))
-        or any(pattern.search(prepared) for pattern in _PATTERNS.values())
-    )
+    # A flag named but negated (不喘), a normal oxygen reading or temperature, a known look-alike.
+    denied = bool(named) or ordinary_temperature or bool(_LOOKALIKE.search(prepared))
+    denied = denied or (reading is not None and reading >= SPO2_THRESHOLD)
     return flags, reading, denied
 
 
