@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from bot import texts
-from bot.flows.base import Flow, Reask, Slot
+from bot.flows.base import Flow, Reask, Slot, Stop
 from bot.messages import Reply
 from bot.turn import Turn
 from hotline.timeutil import utcnow
@@ -79,6 +79,9 @@ class FlowRunner:
         except Reask as reask:
             other = fallback() if fallback is not None else None
             return other if other is not None else Reply(reask.message, intent=flow.name)
+        except Stop as stop:
+            state.clear_flow()
+            return Reply(stop.message, intent="cancel")
         if state.context.pop("editing", False):
             return self._to_confirm(turn, flow)
         return self._advance(turn, flow)
@@ -149,6 +152,8 @@ class FlowRunner:
             flow.validate(slot, text, turn, dict(state.slots))
         except Reask:
             return False
+        except Stop:
+            return True
         return True
 
     def is_expired(self, turn: Turn) -> bool:

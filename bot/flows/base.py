@@ -24,6 +24,14 @@ class Reask(Exception):
         self.message = message
 
 
+class Stop(Exception):
+    """A validator's answer when the resident gives up at the question ("0"): the flow ends, with a word."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
 @dataclass(frozen=True)
 class Slot:
     name: str

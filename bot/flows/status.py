@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from bot.flows.base import Flow, Reask, Slot
+from bot.flows.base import Flow, Reask, Slot, Stop
 from bot.flows.tickets import cancel, display_name
 from bot.intents import Intent
 from bot.messages import Reply
@@ -16,6 +16,9 @@ from tickets.models import STATUS_NAMES, TYPE_NAMES, Ticket
 SHOWN = 5
 # "取消 20260122-0031", "取消单号0031", "撤销 31": the number may be typed in full or its tail.
 CANCEL_BY_NUMBER = re.compile(r"^(?:取消|撤销|撤回)\s*(?:单号|订单|登记|第)?\s*(\d{8}-\d{1,4}|\d{1,4})\s*号?$")
+# "不取消了回复 0" at the which-one question: these end the cancellation, nothing is cancelled.
+KEEP_ALL = {"0", "不取消", "不取消了", "不用取消", "不用了"}
+KEPT = "好的，不取消了，您的事项照常办理。"
 
 
 def open_tickets(turn: Turn) -> list[Ticket]:
@@ -63,13 +66,15 @@ class CancelFlow(Flow):
     title = "取消登记"
     intents = (Intent.CANCEL,)
     editable = False
-    slots = (Slot("ticket", "要取消的事项", "要取消哪一项？请回复序号或单号：\n{choices}"),)
+    slots = (Slot("ticket", "要取消的事项", "要取消哪一项？请回复序号或单号：\n{choices}\n不取消了回复 0。"),)
 
     def prompt_vars(self, turn: Turn, slots: dict[str, Any]) -> dict[str, Any]:
         lines = [f"{i}. {describe(turn, t)}" for i, t in enumerate(open_tickets(turn)[:SHOWN], 1)]
         return {"choices": "\n".join(lines)}
 
     def validate_ticket(self, text: str, turn: Turn, slots: dict[str, Any]) -> str:
+        if text.strip().rstrip("。.!！").strip() in KEEP_ALL:
+            raise Stop(KEPT)
         ticket = match_ticket(open_tickets(turn), text)
         if ticket is None:
             raise Reask("没有找到这一项。请回复列表里的序号（如 1）或单号（如 0031）；不取消了回复 0。")
