@@ -10,11 +10,11 @@ from collections.abc import Callable
 from bot import commands, policy, texts
 from bot.flows import FLOWS, emergency, flow_for, handoff
 from bot.flows.handoff import human
-from bot.flows.status import CANCEL_BY_NUMBER, start_cancel, status
+from bot.flows.status import CANCEL_BY_NUMBER, KEPT, CancelFlow, start_cancel, status
 from bot.intents import MENU_INTENTS, Intent, detect
 from bot.messages import Reply
 from bot.parsing import clean
-from bot.runner import SUSPENDED, FlowRunner
+from bot.runner import CONFIRM, SUSPENDED, FlowRunner
 from bot.turn import Turn
 
 runner = FlowRunner(FLOWS)
@@ -41,6 +41,13 @@ def command(*words: str) -> Callable[[Command], Command]:
 def _cancel(turn: Turn) -> Reply:
     if turn.state.flow is None:
         return start_cancel(turn, runner)
+    if turn.state.flow == CancelFlow.name and not runner.is_expired(turn):
+        # In the cancellation "已取消" would read as "the ticket is cancelled": it is not. At the
+        # yes/no question 取消 could mean either, so the question is asked again.
+        if turn.state.step == CONFIRM:
+            return runner.resume(turn)
+        turn.state.clear_flow()
+        return _with_aside(turn, Reply(KEPT, intent=Intent.CANCEL))
     turn.state.clear_flow()
     return Reply(texts.cancelled(), intent=Intent.CANCEL)
 
@@ -120,8 +127,7 @@ def _converse(turn: Turn, text: str) -> Reply:
         return handler(turn)
     by_number = CANCEL_BY_NUMBER.match(text.replace(" ", ""))
     if by_number:
-        turn.state.clear_flow()
-        return start_cancel(turn, runner, number=by_number.group(1))
+        return _cancel_by_number(turn, by_number.group(1))
 
     prefix = ""
     state = turn.state
@@ -131,9 +137,10 @@ def _converse(turn: Turn, text: str) -> Reply:
             prefix = texts.flow_timed_out(title) + "\n"
             state.clear_flow()
         else:
+            cancelling = state.flow == CancelFlow.name
             reply = runner.step(turn, text, fallback=lambda: _off_script(turn, text))
             if reply is not None:
-                return reply
+                return _with_aside(turn, reply) if cancelling and state.flow is None else reply
 
     choices = state.context.pop("choices", None)
     if choices and text.isdigit() and 1 <= int(text) <= len(choices):
@@ -149,9 +156,41 @@ def _converse(turn: Turn, text: str) -> Reply:
     return reply
 
 
+def _cancel_by_number(turn: Turn, number: str) -> Reply:
+    """取消 <单号>: a request being filled in is put aside for "继续", as an emergency or a consult does."""
+    state = turn.state
+    flow = FLOWS.get(state.flow or "")
+    put_aside = flow is not None and flow.name != CancelFlow.name and not runner.is_expired(turn)
+    line = ""
+    if flow is not None and put_aside:
+        runner.suspend(turn)
+        line = texts.flow_resumable(flow.title)
+    elif flow is not None and flow.name != CancelFlow.name:
+        line = texts.flow_timed_out(flow.title)
+    state.clear_flow()
+    reply = start_cancel(turn, runner, number=number)
+    if flow is not None and put_aside and state.flow is None and runner.restore(turn):
+        # Nothing to cancel: the request was never really left, its question is asked again.
+        reply.text = f"{reply.text}\n\n{texts.flow_pending(flow.title)}{runner.resume(turn).text}"
+        return reply
+    if line:
+        reply.text = f"{line}\n{reply.text}"
+    return reply
+
+
+def _with_aside(turn: Turn, reply: Reply) -> Reply:
+    """After a cancellation, a request put aside still waits for "继续"."""
+    aside = runner.aside(turn)
+    if aside is not None and not runner.aside_expired(turn) and turn.state.flow is None and reply.text:
+        reply.text = f"{reply.text}\n{texts.flow_waiting(aside.title)}"
+    return reply
+
+
 def _off_script(turn: Turn, text: str) -> Reply | None:
     """Mid-flow, a message that is no answer to the question may be something else entirely."""
     intent = detect(text)
+    if intent == Intent.CANCEL and turn.state.flow == CancelFlow.name:
+        return None  # "帮我取消抗原" at "要取消哪一项": the question is asked again, with the list
     if intent == Intent.CANCEL:
         turn.state.clear_flow()
         return Reply(texts.cancelled(), intent=Intent.CANCEL)

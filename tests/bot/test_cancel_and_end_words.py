@@ -14,6 +14,12 @@ def _antigen(me: Chat) -> None:
         me.say(text)
 
 
+def _medicine_to_the_age(me: Chat) -> None:
+    me.say("我要退烧药")
+    me.say("同意")
+    assert "多大年纪" in me.say("2")
+
+
 # -- 1. "0" ends a cancellation that found no such ticket -------------------------------------------
 def test_zero_ends_the_cancellation_after_an_unknown_number(
     chat: Callable[..., Chat], db: Callable[[], Session]
@@ -30,6 +36,20 @@ def test_zero_ends_the_cancellation_after_an_unknown_number(
     assert "要几份" in me.say("我还要抗原")  # the cancellation is over: the bot listens again
 
 
+def test_the_cancel_word_at_the_which_one_question_does_not_claim_something_was_cancelled(
+    chat: Callable[..., Chat], db: Callable[[], Session]
+) -> None:
+    me = chat("oCancelWord")
+    _antigen(me)
+    me.say("取消 9999")
+    reply = me.say("算了")
+    assert "不取消" in reply and "已取消" not in reply
+    assert "确认取消" in me.say("取消")  # one open ticket: straight to the yes/no question
+    again = me.say("取消")  # ambiguous there (cancel the ticket, or stop?): the question is asked again
+    assert "确认取消" in again and "已取消" not in again
+    assert tickets_of(db(), me.openid)[0].status == "new"
+
+
 def test_zero_ends_the_cancellation_in_the_consult_mode_too(
     chat: Callable[..., Chat], db: Callable[[], Session]
 ) -> None:
@@ -42,3 +62,44 @@ def test_zero_ends_the_cancellation_in_the_consult_mode_too(
     assert consult.status == "new"
     assert notes_of(db(), consult.id or 0) == []  # "0" was not forwarded to the member
     assert "已转给工作人员" in me.say("还在吗")  # the consult goes on
+
+
+# -- 2. 取消 <单号> mid-request puts the request aside ------------------------------------------------
+def test_cancel_by_number_mid_request_puts_the_request_aside(
+    chat: Callable[..., Chat], db: Callable[[], Session]
+) -> None:
+    me = chat("oCancelMidRequest")
+    _antigen(me)
+    session = db()
+    [antigen] = tickets_of(session, me.openid)
+    _medicine_to_the_age(me)
+    ask = me.say(f"取消 {antigen.number}")
+    assert "买药登记已保留" in ask and "继续" in ask and "确认取消" in ask
+    done = me.say("1")
+    assert "已取消单号" in done and "买药登记" in done and "继续" in done
+    session.refresh(antigen)
+    assert antigen.status == "cancelled"
+    resumed = me.say("继续")
+    assert "继续买药登记" in resumed and "多大年纪" in resumed
+    assert "有以下情况吗" in me.say("72")
+
+
+def test_cancel_by_number_mid_request_declined_or_not_found(
+    chat: Callable[..., Chat], db: Callable[[], Session]
+) -> None:
+    me = chat("oCancelMidRequestNo")
+    _antigen(me)
+    _medicine_to_the_age(me)
+    assert "买药登记已保留" in me.say("取消 9999")
+    ended = me.say("0")
+    assert "不取消" in ended and "买药登记" in ended and "继续" in ended
+    assert "多大年纪" in me.say("继续")
+    assert tickets_of(db(), me.openid)[0].status == "new"
+
+
+def test_cancel_by_number_mid_request_with_nothing_to_cancel_keeps_the_request(chat: Callable[..., Chat]) -> None:
+    me = chat("oCancelMidRequestNothing")
+    _medicine_to_the_age(me)
+    reply = me.say("取消 0031")
+    assert "没有可以取消" in reply and "多大年纪" in reply
+    assert "有以下情况吗" in me.say("72")  # the answer still goes to the pending question
