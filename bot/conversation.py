@@ -52,6 +52,27 @@ def _cancel(turn: Turn) -> Reply:
     return Reply(texts.cancelled(), intent=Intent.CANCEL)
 
 
+@command(*commands.END)
+def _end(turn: Turn) -> Reply:
+    # The consult mode takes 结束 first; here there is nothing to end, and no question for staff.
+    return _nothing_to_end(turn, texts.nothing_to_end())
+
+
+@command(*commands.GOODBYES)
+def _goodbye(turn: Turn) -> Reply:
+    return _nothing_to_end(turn, texts.goodbye())
+
+
+def _nothing_to_end(turn: Turn, lead: str) -> Reply:
+    flow = FLOWS.get(turn.state.flow or "")
+    if flow is not None and not runner.is_expired(turn):
+        pending = runner.resume(turn)
+        return Reply(f"{lead}{texts.flow_still_open(flow.title)}\n{pending.text}", intent=pending.intent)
+    prefix = texts.flow_timed_out(flow.title) + "\n" if flow is not None else ""
+    turn.state.clear_flow()
+    return _with_aside(turn, Reply(prefix + lead + texts.what_next(), intent=None))
+
+
 @command(*commands.RESTART)
 def _restart(turn: Turn) -> Reply:
     turn.state.clear_flow()
@@ -122,7 +143,7 @@ def _converse(turn: Turn, text: str) -> Reply:
         reply = interrupt(turn, text)
         if reply is not None:
             return reply
-    handler = COMMANDS.get(text.lower())
+    handler = COMMANDS.get(text.lower()) or COMMANDS.get(commands.word(text))
     if handler is not None:
         return handler(turn)
     by_number = CANCEL_BY_NUMBER.match(text.replace(" ", ""))
@@ -179,7 +200,7 @@ def _cancel_by_number(turn: Turn, number: str) -> Reply:
 
 
 def _with_aside(turn: Turn, reply: Reply) -> Reply:
-    """After a cancellation, a request put aside still waits for "继续"."""
+    """After a cancellation (or a word with nothing to act on), a request put aside still waits for "继续"."""
     aside = runner.aside(turn)
     if aside is not None and not runner.aside_expired(turn) and turn.state.flow is None and reply.text:
         reply.text = f"{reply.text}\n{texts.flow_waiting(aside.title)}"

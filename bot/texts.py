@@ -148,6 +148,22 @@ def thanks() -> str:
     return "不客气！还需要什么帮助，回复“帮助”查看菜单。"
 
 
+def nothing_to_end() -> str:
+    return "现在没有进行中的人工服务，不用结束。"
+
+
+def goodbye() -> str:
+    return "好的，有需要随时找我。"
+
+
+def what_next() -> str:
+    return "需要帮助回复“帮助”查看菜单，找工作人员回复“转人工”。"
+
+
+def flow_still_open(title: str) -> str:
+    return f"您的{title}还没办完，不办了回复“取消”。"
+
+
 def nothing_to_resume() -> str:
     return "没有需要继续的登记。回复“帮助”查看菜单。"
 

@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 # - 取消 <单号>: as outside the mode, after the same yes/no; the consult goes on unless it was the one
 #   cancelled. Only an answer to that yes/no goes to it: anything else drops it and is forwarded.
 # None of them is forwarded to the member. Greetings (你好, 在吗) are: they are meant for a person.
-END_WORDS = {"结束", "结束人工", "结束对话", "结束咨询", "退出", "退出人工", "不聊了", "没事了", "好了谢谢"}
+END_WORDS = {*commands.END, *commands.GOODBYES}
 # A resident who walks away mid-consult must not find the bot deaf days later; the ticket stays
 # open for the member either way.
 IDLE_LIMIT = timedelta(hours=24)
@@ -124,6 +124,8 @@ def _cancel_step(runner: FlowRunner, turn: Turn, consult: Ticket, text: str) -> 
 
 
 def _in_mode(runner: FlowRunner, turn: Turn, ticket: Ticket, mode: dict[str, Any], text: str, answer: str) -> Reply:
+    if commands.word(answer) in END_WORDS:
+        answer = "结束"  # "结束了", "结束吧"
     if answer in END_WORDS or answer in commands.CANCEL or answer in commands.RESTART:
         move(turn, ticket, TicketStatus.CLOSED, "居民结束了人工服务")
         turn.state.context.pop(HANDOFF, None)

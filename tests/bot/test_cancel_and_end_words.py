@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
+from knowledge.models import UnansweredQuestion
 from tests.bot.conftest import Chat, notes_of, tickets_of
 
 
@@ -103,3 +104,61 @@ def test_cancel_by_number_mid_request_with_nothing_to_cancel_keeps_the_request(c
     reply = me.say("取消 0031")
     assert "没有可以取消" in reply and "多大年纪" in reply
     assert "有以下情况吗" in me.say("72")  # the answer still goes to the pending question
+
+
+# -- 3. command words with nothing to act on ---------------------------------------------------------
+def _unanswered(db: Callable[[], Session]) -> list[str]:
+    return [row.text for row in db().exec(select(UnansweredQuestion)).all()]
+
+
+def test_end_without_a_consult_gets_a_friendly_reply_and_is_not_logged(
+    chat: Callable[..., Chat], db: Callable[[], Session]
+) -> None:
+    me = chat("oEndNothing")
+    for word in ("结束", "结束。", "结束了", "结束吧", "结束服务", "结束人工", "退出人工", "结束咨询", "退出"):
+        reply = me.say(word)
+        assert "答不上来" not in reply and "已记录" not in reply, word
+        assert "人工服务" in reply and "帮助" in reply, word
+    assert tickets_of(db(), me.openid) == []  # "结束人工" never opens a consult
+    for word in ("好了谢谢", "没事了", "不聊了"):
+        reply = me.say(word)
+        assert "答不上来" not in reply and "帮助" in reply, word
+    assert _unanswered(db) == []
+
+
+def test_end_mid_request_keeps_the_request_and_says_how_to_stop_it(chat: Callable[..., Chat]) -> None:
+    me = chat("oEndMidRequest")
+    _medicine_to_the_age(me)
+    reply = me.say("结束")
+    assert "人工服务" in reply and "取消" in reply and "多大年纪" in reply
+    assert "有以下情况吗" in me.say("72")
+
+
+def test_end_words_with_a_particle_end_the_consult_too(chat: Callable[..., Chat], db: Callable[[], Session]) -> None:
+    me = chat("oEndConsultParticle")
+    me.say("转人工")
+    assert "人工服务已结束" in me.say("结束了")
+    [consult] = tickets_of(db(), me.openid)
+    assert consult.status == "closed" and "结束了" not in notes_of(db(), consult.id or 0)
+
+
+def test_other_command_words_with_nothing_to_act_on_are_not_logged(
+    chat: Callable[..., Chat], db: Callable[[], Session]
+) -> None:
+    me = chat("oCommandsNothing")
+    expected = {
+        "取消": "没有可以取消",
+        "取消吧": "没有可以取消",
+        "继续": "没有需要继续",
+        "继续吧": "没有需要继续",
+        "我要继续": "没有需要继续",
+        "继续办理": "没有需要继续",
+        "查询进度": "没有正在办理",
+        "查询一下进度": "没有正在办理",
+        "查询": "没有正在办理",
+    }
+    for word, answer in expected.items():
+        reply = me.say(word)
+        assert answer in reply and "答不上来" not in reply, word
+    assert tickets_of(db(), me.openid) == []
+    assert _unanswered(db) == []
