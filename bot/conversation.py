@@ -245,7 +245,7 @@ def start(turn: Turn, intent: str, text: str = "") -> Reply:
         return policy.answer(turn, text)
     if intent == Intent.POLICY:
         return Reply("请直接说出您想了解的政策问题，如“老人打疫苗有绿色通道吗”。", intent=Intent.POLICY)
-    return Reply(texts.unknown(turn.office_phone), intent=Intent.UNKNOWN)
+    return Reply(texts.not_understood(turn.office_phone), intent=Intent.UNKNOWN)
 
 
 def start_menu_item(turn: Turn, number: str, prefix: str = "") -> Reply:

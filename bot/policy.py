@@ -11,7 +11,7 @@ from bot.turn import Turn
 def answer(turn: Turn, text: str) -> Reply:
     """Answer from the knowledge base when confident; numbered choices when unsure; else a human."""
     if turn.knowledge is None:
-        return Reply(texts.unknown(turn.office_phone), intent=Intent.UNKNOWN)
+        return Reply(texts.not_understood(turn.office_phone), intent=Intent.UNKNOWN)
     # Regional entries of other provinces must not answer this resident (Chongqing vs Liaoning rules).
     lookup = turn.knowledge.lookup(text, region=turn.community.region)
     if lookup.answer is not None:
@@ -28,5 +28,5 @@ def choose(turn: Turn, faq_id: int) -> Reply:
     """The resident picked one of the offered questions by number."""
     entry = turn.knowledge.get(faq_id) if turn.knowledge else None
     if entry is None:
-        return Reply(texts.unknown(turn.office_phone), intent=Intent.UNKNOWN)
+        return Reply(texts.not_understood(turn.office_phone), intent=Intent.UNKNOWN)
     return Reply(texts.policy_answer(entry.answer, entry.source), intent=Intent.POLICY, faq_id=entry.id)

@@ -84,6 +84,14 @@ def unknown(office_phone: str) -> str:
     return f"这个问题我还答不上来，已记录并转给社区工作人员。也可拨打 {office_phone}。\n回复“帮助”查看我能做什么。"
 
 
+def not_understood(office_phone: str) -> str:
+    """For what is neither a request nor a policy question: nothing was logged, so nothing is promised."""
+    return (
+        "这个我帮不上忙。我能帮您申请抗原、登记买药、联系医院，也能解答防疫政策。"
+        f"也可拨打 {office_phone}。\n回复“帮助”查看菜单。"
+    )
+
+
 def cancelled() -> str:
     return "好的，已取消。还需要什么帮助？回复“帮助”查看菜单。"
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
+from knowledge.models import UnansweredQuestion
 from tests.bot.conftest import Chat, tickets_of
 
 
@@ -84,3 +85,16 @@ def test_restart_drops_the_request_and_the_menu_numbers_work_again(
     assert "没有需要继续" in me.say("继续")  # nothing put aside survives a restart
     assert "几口人" in me.say("1")  # consent was given once: straight to the first question
     assert [t.type for t in tickets_of(db(), me.openid)] == ["emergency"]
+
+
+
+def test_chit_chat_is_not_promised_to_staff_and_not_logged(
+    chat: Callable[..., Chat], db: Callable[[], Session]
+) -> None:
+    """Only a policy question the base cannot answer is logged; the reply promises no more than that."""
+    me = chat()
+    reply = me.say("哈哈哈")
+    assert "已记录" not in reply and "帮助" in reply
+    assert db().exec(select(UnansweredQuestion)).all() == []
+    assert "已记录" in me.say("阳康以后多久可以献血")
+    assert [row.text for row in db().exec(select(UnansweredQuestion)).all()] == ["阳康以后多久可以献血"]

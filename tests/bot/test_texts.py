@@ -43,6 +43,7 @@ def test_no_text_that_carries_the_office_phone_has_a_stray_space() -> None:
         texts.voice_unrecognised(ANNOTATED_PHONE),
         texts.media_received("图片", ANNOTATED_PHONE),
         texts.unknown(ANNOTATED_PHONE),
+        texts.not_understood(ANNOTATED_PHONE),
         texts.consent_request("安排抗原配送", ANNOTATED_PHONE),
         texts.consent_refused(ANNOTATED_PHONE),
     ):
