@@ -130,3 +130,19 @@ def resident(session: Session, openid: str) -> Resident:
 def notes_of(session: Session, ticket_id: int) -> list[str]:
     events = session.exec(select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.id))  # type: ignore[arg-type]
     return [event.note for event in events if event.actor == "resident" and event.note]
+
+
+def request_antigen(me: Chat) -> str:
+    """A new resident's whole antigen request (consent, household, quantity, pick-up, address, phone, 1)."""
+    for text in ("我要抗原", "同意", "3", "3", "1", "8栋1单元302", "13812345678"):
+        me.say(text)
+    confirmation = me.say("1")
+    assert "单号" in confirmation, confirmation
+    return confirmation
+
+
+def medicine_up_to_the_age(me: Chat) -> None:
+    """A medicine request brought to its "多大年纪" question."""
+    me.say("我要退烧药")
+    me.say("同意")
+    assert "多大年纪" in me.say("2")

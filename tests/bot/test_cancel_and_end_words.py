@@ -7,18 +7,7 @@ from collections.abc import Callable
 from sqlmodel import Session, select
 
 from knowledge.models import UnansweredQuestion
-from tests.bot.conftest import Chat, notes_of, tickets_of
-
-
-def _antigen(me: Chat) -> None:
-    for text in ("我要抗原", "同意", "3", "3", "1", "8栋1单元302", "13812345678", "1"):
-        me.say(text)
-
-
-def _medicine_to_the_age(me: Chat) -> None:
-    me.say("我要退烧药")
-    me.say("同意")
-    assert "多大年纪" in me.say("2")
+from tests.bot.conftest import Chat, medicine_up_to_the_age, notes_of, request_antigen, tickets_of
 
 
 # -- 1. "0" ends a cancellation that found no such ticket -------------------------------------------
@@ -26,7 +15,7 @@ def test_zero_ends_the_cancellation_after_an_unknown_number(
     chat: Callable[..., Chat], db: Callable[[], Session]
 ) -> None:
     me = chat("oCancelZero")
-    _antigen(me)
+    request_antigen(me)
     listing = me.say("取消 9999")
     assert "没有找到单号 9999" in listing and "回复 0" in listing
     assert "回复 0" in me.say("abc")  # a bad answer: asked again, with the way out
@@ -41,7 +30,7 @@ def test_the_cancel_word_at_the_which_one_question_does_not_claim_something_was_
     chat: Callable[..., Chat], db: Callable[[], Session]
 ) -> None:
     me = chat("oCancelWord")
-    _antigen(me)
+    request_antigen(me)
     me.say("取消 9999")
     reply = me.say("算了")
     assert "不取消" in reply and "已取消" not in reply
@@ -70,10 +59,10 @@ def test_cancel_by_number_mid_request_puts_the_request_aside(
     chat: Callable[..., Chat], db: Callable[[], Session]
 ) -> None:
     me = chat("oCancelMidRequest")
-    _antigen(me)
+    request_antigen(me)
     session = db()
     [antigen] = tickets_of(session, me.openid)
-    _medicine_to_the_age(me)
+    medicine_up_to_the_age(me)
     ask = me.say(f"取消 {antigen.number}")
     assert "买药登记已保留" in ask and "继续" in ask and "确认取消" in ask
     done = me.say("1")
@@ -89,8 +78,8 @@ def test_cancel_by_number_mid_request_declined_or_not_found(
     chat: Callable[..., Chat], db: Callable[[], Session]
 ) -> None:
     me = chat("oCancelMidRequestNo")
-    _antigen(me)
-    _medicine_to_the_age(me)
+    request_antigen(me)
+    medicine_up_to_the_age(me)
     assert "买药登记已保留" in me.say("取消 9999")
     ended = me.say("0")
     assert "不取消" in ended and "买药登记" in ended and "继续" in ended
@@ -100,7 +89,7 @@ def test_cancel_by_number_mid_request_declined_or_not_found(
 
 def test_cancel_by_number_mid_request_with_nothing_to_cancel_keeps_the_request(chat: Callable[..., Chat]) -> None:
     me = chat("oCancelMidRequestNothing")
-    _medicine_to_the_age(me)
+    medicine_up_to_the_age(me)
     reply = me.say("取消 0031")
     assert "没有可以取消" in reply and "多大年纪" in reply
     assert "有以下情况吗" in me.say("72")  # the answer still goes to the pending question
@@ -128,7 +117,7 @@ def test_end_without_a_consult_gets_a_friendly_reply_and_is_not_logged(
 
 def test_end_mid_request_keeps_the_request_and_says_how_to_stop_it(chat: Callable[..., Chat]) -> None:
     me = chat("oEndMidRequest")
-    _medicine_to_the_age(me)
+    medicine_up_to_the_age(me)
     reply = me.say("结束")
     assert "人工服务" in reply and "取消" in reply and "多大年纪" in reply
     assert "有以下情况吗" in me.say("72")

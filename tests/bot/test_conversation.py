@@ -7,7 +7,7 @@ from collections.abc import Callable
 from sqlmodel import Session, select
 
 from knowledge.models import UnansweredQuestion
-from tests.bot.conftest import Chat, tickets_of
+from tests.bot.conftest import Chat, request_antigen, tickets_of
 
 
 def test_a_policy_question_is_answered_by_the_knowledge_base_not_a_flow(chat: Callable[..., Chat]) -> None:
@@ -52,8 +52,7 @@ def test_help_in_the_middle_of_a_flow_repeats_the_question_not_the_numbered_menu
     chat: Callable[..., Chat], db: Callable[[], Session]
 ) -> None:
     me = chat()
-    for text in ("我要抗原", "同意", "3", "3", "1", "8栋1单元302", "13812345678", "1"):
-        me.say(text)
+    request_antigen(me)
     assert "确认取消" in me.say("取消")  # one open ticket: straight to the yes/no question
     shown = me.say("帮助")
     # The main menu's "1. 申请抗原" would make the resident's next "1" confirm the cancellation.
@@ -85,7 +84,6 @@ def test_restart_drops_the_request_and_the_menu_numbers_work_again(
     assert "没有需要继续" in me.say("继续")  # nothing put aside survives a restart
     assert "几口人" in me.say("1")  # consent was given once: straight to the first question
     assert [t.type for t in tickets_of(db(), me.openid)] == ["emergency"]
-
 
 
 def test_chit_chat_is_not_promised_to_staff_and_not_logged(

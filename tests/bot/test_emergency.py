@@ -15,7 +15,7 @@ from hotline.settings import Settings
 from hotline.timeutil import utcnow
 from residents import accounts
 from residents import service as resident_service
-from tests.bot.conftest import Chat, notes_of, tickets_of
+from tests.bot.conftest import Chat, notes_of, request_antigen, tickets_of
 from tickets import duty
 from tickets.models import OutboxMessage, Ticket
 
@@ -231,8 +231,7 @@ def test_other_requests_still_cancel_while_an_emergency_is_open(
     chat: Callable[..., Chat], db: Callable[[], Session]
 ) -> None:
     me = chat("oBoth")
-    for text in ("我要抗原", "同意", "3", "3", "1", "8栋1单元302", "13812345678", "1"):
-        me.say(text)
+    request_antigen(me)
     me.say("胸痛")
     antigen, urgent = tickets_of(db(), me.openid)
     me.say(f"取消 {antigen.number}")

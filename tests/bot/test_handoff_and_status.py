@@ -7,13 +7,8 @@ from collections.abc import Callable
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from tests.bot.conftest import Chat, notes_of, tickets_of
+from tests.bot.conftest import Chat, notes_of, request_antigen, tickets_of
 from tickets.models import Ticket
-
-
-def _antigen(me: Chat) -> None:
-    for text in ("我要抗原", "同意", "3", "3", "1", "8栋1单元302", "13812345678", "1"):
-        me.say(text)
 
 
 def test_in_the_consult_mode_messages_go_to_the_member_until_the_resident_ends_it(
@@ -59,7 +54,7 @@ def test_status_lists_open_tickets_with_number_type_and_status(
 ) -> None:
     me = chat()
     assert "没有正在办理" in me.say("查询进度")
-    _antigen(me)
+    request_antigen(me)
     [ticket] = tickets_of(db(), me.openid)
     listing = me.say("我登记的抗原到哪了")
     assert ticket.number in listing and "抗原" in listing and "待分派" in listing
@@ -68,7 +63,7 @@ def test_status_lists_open_tickets_with_number_type_and_status(
 
 def test_cancel_a_ticket_by_number_after_a_confirmation(chat: Callable[..., Chat], db: Callable[[], Session]) -> None:
     me = chat()
-    _antigen(me)
+    request_antigen(me)
     me.say("转人工")
     me.say("结束")
     session = db()
@@ -90,7 +85,7 @@ def test_cancel_in_free_text_with_one_open_ticket_goes_straight_to_the_question(
     chat: Callable[..., Chat], db: Callable[[], Session]
 ) -> None:
     me = chat()
-    _antigen(me)
+    request_antigen(me)
     ask = me.say("抗原不要了 帮我取消")
     assert "确认取消" in ask
     me.say("1")
@@ -99,7 +94,7 @@ def test_cancel_in_free_text_with_one_open_ticket_goes_straight_to_the_question(
 
 def test_an_unknown_number_is_not_cancelled(chat: Callable[..., Chat], db: Callable[[], Session]) -> None:
     me = chat()
-    _antigen(me)
+    request_antigen(me)
     other = chat("oSomeoneElse")
     reply = other.say("取消 0001")
     assert "没有可以取消" in reply
@@ -128,7 +123,7 @@ def test_the_member_reads_the_consult_and_closes_it_through_the_api(
 
 def test_status_in_the_middle_of_a_request_says_what_is_still_asked(chat: Callable[..., Chat]) -> None:
     me = chat()
-    _antigen(me)
+    request_antigen(me)
     me.say("我还要抗原")
     listing = me.say("查询进度")
     assert "抗原：已登记" in listing and "还没办完" in listing and "要几份" in listing

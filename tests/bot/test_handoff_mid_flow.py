@@ -6,20 +6,9 @@ from collections.abc import Callable
 
 from sqlmodel import Session
 
-from tests.bot.conftest import Chat, notes_of, tickets_of
+from tests.bot.conftest import Chat, medicine_up_to_the_age, notes_of, request_antigen, tickets_of
 from tests.conftest import FrozenClock
 from tickets.models import Ticket
-
-
-def _medicine_to_the_age(me: Chat) -> None:
-    me.say("我要退烧药")
-    me.say("同意")
-    assert "多大年纪" in me.say("2")
-
-
-def _antigen(me: Chat) -> None:
-    for text in ("我要抗原", "同意", "3", "3", "1", "8栋1单元302", "13812345678", "1"):
-        me.say(text)
 
 
 # -- a consult opened mid-request puts the request aside, as an emergency does -----------------------
@@ -27,7 +16,7 @@ def test_a_consult_opened_mid_request_puts_it_aside_and_continue_finishes_it_aft
     chat: Callable[..., Chat], db: Callable[[], Session]
 ) -> None:
     me = chat("oAsideByWords")
-    _medicine_to_the_age(me)
+    medicine_up_to_the_age(me)
     opened = me.say("我要找人工")
     assert "单号" in opened and "买药登记已保留" in opened and "继续" in opened
     assert "已转给工作人员" in me.say("72")  # a message for the member, not the age
@@ -43,7 +32,7 @@ def test_a_consult_opened_mid_request_puts_it_aside_and_continue_finishes_it_aft
 
 def test_the_transfer_command_mid_request_keeps_it_too(chat: Callable[..., Chat]) -> None:
     me = chat("oAsideByCommand")
-    _medicine_to_the_age(me)
+    medicine_up_to_the_age(me)
     assert "买药登记已保留" in me.say("转人工")
     me.say("结束")
     assert "多大年纪" in me.say("继续")
@@ -53,7 +42,7 @@ def test_when_the_member_closes_the_consult_the_resident_hears_the_request_waits
     chat: Callable[..., Chat], db: Callable[[], Session]
 ) -> None:
     me = chat("oAsideMemberCloses")
-    _medicine_to_the_age(me)
+    medicine_up_to_the_age(me)
     me.say("转人工")
     session = db()
     [consult] = tickets_of(session, me.openid)
@@ -70,7 +59,7 @@ def test_a_request_put_aside_by_a_consult_times_out_as_after_an_emergency(
 ) -> None:
     # The clock runs from the moment the request was put aside, consult or emergency alike.
     me = chat("oAsideTimeout")
-    _medicine_to_the_age(me)
+    medicine_up_to_the_age(me)
     me.say("转人工")
     clock.advance(minutes=20)
     assert "继续" in me.say("结束")
@@ -78,7 +67,7 @@ def test_a_request_put_aside_by_a_consult_times_out_as_after_an_emergency(
     assert "超过时间没有完成" in me.say("继续")
 
     other = chat("oAsideEmergencyTimeout")
-    _medicine_to_the_age(other)
+    medicine_up_to_the_age(other)
     other.say("我妈喘不上气了")
     clock.advance(minutes=35)
     assert "超过时间没有完成" in other.say("继续")
@@ -88,7 +77,7 @@ def test_a_consult_longer_than_the_timeout_does_not_promise_continue(
     chat: Callable[..., Chat], clock: FrozenClock
 ) -> None:
     me = chat("oAsideLongConsult")
-    _medicine_to_the_age(me)
+    medicine_up_to_the_age(me)
     me.say("转人工")
     clock.advance(hours=1)
     ended = me.say("结束")
@@ -101,7 +90,7 @@ def test_cancel_by_number_in_the_consult_mode_cancels_that_ticket_and_the_consul
     chat: Callable[..., Chat], db: Callable[[], Session]
 ) -> None:
     me = chat("oConsultCancelNumber")
-    _antigen(me)
+    request_antigen(me)
     me.say("转人工")
     antigen, consult = tickets_of(db(), me.openid)
     ask = me.say(f"取消 {antigen.number}")
@@ -119,7 +108,7 @@ def test_declining_the_cancellation_in_the_consult_mode_keeps_both(
     chat: Callable[..., Chat], db: Callable[[], Session]
 ) -> None:
     me = chat("oConsultCancelDecline")
-    _antigen(me)
+    request_antigen(me)
     me.say("转人工")
     antigen, consult = tickets_of(db(), me.openid)
     me.say(f"取消 {antigen.number.split('-')[-1]}")
