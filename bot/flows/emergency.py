@@ -36,8 +36,14 @@ ADVICE = {
     "consciousness": "让病人侧躺、保持呼吸顺畅，不要喂水喂药",
     "seizure": "让病人侧躺，移开身边硬物，不要往嘴里塞东西、不要按住手脚",
     "chest": "让病人马上停下、坐下或半躺休息，不要走动",
+    "stroke": "让病人躺下或坐稳，记下发病的时间，不要喂水喂药",
+    "bleeding": "让病人躺下休息、不要走动，不要吃东西",
+    "injury": "用干净的布用力按住出血处，烫伤用流动的凉水冲，摔伤的人不要随意搬动",
+    "poisoning": "离开有煤气的屋子、开窗通风，吃错的药和药瓶带上，噎住的人从背后用力拍背",
+    "infant_fever": "给宝宝松开衣被，记下体温和吃奶、尿量",
 }
-DEFAULT_ADVICE = "守在病人身边，备好病历和常用药"
+# The reply goes on with "不要让病人独处；开门、备好病历和常用药", so this must not say it again.
+DEFAULT_ADVICE = "守在病人身边，让病人躺下或坐稳休息"
 
 
 def _details(turn: Turn, text: str, result: Triage, suspended: dict[str, Any] | None) -> dict[str, Any]:

@@ -239,3 +239,12 @@ def test_other_requests_still_cancel_while_an_emergency_is_open(
     session = db()
     assert session.get(Ticket, antigen.id).status == "cancelled"  # type: ignore[union-attr]
     assert session.get(Ticket, urgent.id).is_open  # type: ignore[union-attr]
+
+
+def test_every_red_flag_has_advice_that_does_not_repeat_the_reply() -> None:
+    from bot.flows.emergency import ADVICE, DEFAULT_ADVICE
+    from bot.triage import _FLAGS
+
+    assert set(_FLAGS) - {"other"} <= set(ADVICE)
+    for advice in (*ADVICE.values(), DEFAULT_ADVICE):
+        assert "备好病历" not in advice and "独处" not in advice, advice

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pytest
+from sqlmodel import Session
 
 from bench.intent_eval import FOURTH, load
 from bot import triage_model
 from bot.triage import MODEL_MIN_HANZI, rules_flag, triage
 from bot.triage_model import TriageModel, ngram_ids
+from tests.bot.conftest import Chat, tickets_of
 
 
 def test_the_shipped_model_loads_with_a_threshold() -> None:
@@ -49,3 +53,16 @@ def test_short_answers_never_reach_the_model(monkeypatch: pytest.MonkeyPatch) ->
 def test_ngrams_are_stable_across_processes() -> None:
     # crc32, not Python's salted hash: the shipped weights must mean the same in every process.
     assert set(ngram_ids("ab").tolist()) == {h % triage_model.BUCKETS for h in (3904355907, 1908338681, 2659403885)}
+
+
+def test_an_emergency_only_the_model_sees_gets_the_emergency_reply_and_an_urgent_ticket(
+    chat: Callable[..., Chat], db: Callable[[], Session]
+) -> None:
+    text = "婆婆脸白得跟纸一样，满头冷汗，手冰凉冰凉的"
+    assert not rules_flag(text) and triage(text).flags == ("model",)
+    me = chat("oModelOnly")
+    reply = me.say(text)
+    assert reply.startswith("这可能是急症，请立即拨打 120")
+    [ticket] = tickets_of(db(), me.openid)
+    assert ticket.type == "emergency" and ticket.priority == "urgent"
+    assert ticket.details["red_flags"] == ["model"]
