@@ -85,14 +85,24 @@ def load_published() -> list[Entry]:
     return entries
 
 
-def load_questions(only_set: str | None = None) -> list[tuple[str, tuple[str, ...]]]:
-    items = yaml.safe_load(QUESTIONS_FILE.read_text(encoding="utf-8"))["questions"]
+# A policy question that no entry answers yet (a gap in the content): never answered correctly.
+UNCOVERED = "(uncovered)"
+
+
+def load_questions(only_set: str | None = None, path: Path = QUESTIONS_FILE) -> list[tuple[str, tuple[str, ...]]]:
+    items = yaml.safe_load(path.read_text(encoding="utf-8"))["questions"]
     out = []
     for item in items:
         if only_set is not None and item.get("set", "main") != only_set:
             continue
         expect = item["expect"]
-        keys: tuple[str, ...] = () if expect == "none" else ((expect,) if isinstance(expect, str) else tuple(expect))
+        keys: tuple[str, ...]
+        if expect == "none":
+            keys = ()
+        elif expect == "uncovered":
+            keys = (UNCOVERED,)
+        else:
+            keys = (expect,) if isinstance(expect, str) else tuple(expect)
         out.append((str(item["q"]), keys))
     return out
 
@@ -134,6 +144,13 @@ def main() -> int:
         default=None,
         help="score only one batch: main (written before the content) or fresh (written after)",
     )
+    parser.add_argument(
+        "--file",
+        type=Path,
+        action="append",
+        help="score this question file instead (repeatable; same format, `expect: uncovered` allowed), "
+        "each file one batch",
+    )
     args = parser.parse_args()
 
     entries = load_published()
@@ -146,12 +163,16 @@ def main() -> int:
     build_s = time.perf_counter() - started
 
     started = time.perf_counter()
-    batches = [args.only_set] if args.only_set else ["main", "fresh"]
+    if args.file:
+        sources = {path.stem: (None, path) for path in args.file}
+    else:
+        sources = {name: (name, QUESTIONS_FILE) for name in ([args.only_set] if args.only_set else ["main", "fresh"])}
+    batches = list(sources)
     by_set: dict[str, list[Outcome]] = {}
-    for name in batches:
+    for name, (only_set, path) in sources.items():
         by_set[name] = [
             Outcome(text, expect, [(ids[hit.id], float(hit.score)) for hit in index.search(text, TOP_K)])
-            for text, expect in load_questions(name)
+            for text, expect in load_questions(only_set, path)
         ]
     outcomes = [o for name in batches for o in by_set[name]]
     query_ms = 1000 * (time.perf_counter() - started) / max(1, len(outcomes))
@@ -159,7 +180,7 @@ def main() -> int:
     print(f"published entries indexed: {len(entries)}   build {build_s:.2f}s   {query_ms:.1f} ms/query")
     print(f"thresholds: answer >= {ANSWER_THRESHOLD}   suggest >= {SUGGEST_THRESHOLD}")
     for name in batches:
-        print(f"\nset {name}  (main: written before the content; fresh: written after it)")
+        print(f"\nset {name}" + ("" if args.file else "  (main: written before the content; fresh: written after it)"))
         table(by_set[name])
     print()
     if args.quiet:

@@ -17,10 +17,16 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 CONTENT_DIR = ROOT / "knowledge" / "content"
 QUESTIONS_FILE = ROOT / "bench" / "data" / "policy_questions.yaml"
+BLIND_FILE = ROOT / "bench" / "data" / "policy_questions_blind.yaml"
+DEV_FILE = ROOT / "bench" / "data" / "policy_questions_dev.yaml"
 # Resident-style questions the calibrator is fitted on (knowledge/train_calibrator.py): the same rules
 # hold, and none of them may be a held-out question either.
 CALIBRATION_FILE = ROOT / "knowledge" / "model" / "calibration_questions.yaml"
-QUESTION_FILES = pytest.mark.parametrize("path", [QUESTIONS_FILE, CALIBRATION_FILE], ids=["held-out", "calibration"])
+QUESTION_FILES = pytest.mark.parametrize(
+    "path",
+    [QUESTIONS_FILE, BLIND_FILE, DEV_FILE, CALIBRATION_FILE],
+    ids=["held-out", "blind", "dev", "calibration"],
+)
 
 STATUSES = {"published", "superseded", "draft"}
 # Residents word the same question many ways; more variants help, an endless list hides overlaps.
@@ -207,7 +213,7 @@ def test_expectations_name_existing_published_entries(path: Path) -> None:
     missing, not_live = [], []
     for item in held_out(path):
         expect = item["expect"]
-        if expect == "none":
+        if expect in ("none", "uncovered"):  # uncovered: a gap in the content, counted as a miss
             continue
         for key in [expect] if isinstance(expect, str) else expect:
             if key not in status:
@@ -218,15 +224,22 @@ def test_expectations_name_existing_published_entries(path: Path) -> None:
     assert not not_live, f"expect keys that are not published: {not_live}"
 
 
+# Short questions the blind sets' writers, who never saw the content, wrote word for word like variants
+# that were already there (checked against the content of the commit before the set was written).
+SAME_BY_CHANCE = {"健康包是啥", "多大岁数算重点人群", "渝快社区是啥", "孤寡老人多久联系一次"}
+
+
 @QUESTION_FILES
 def test_questions_not_copied_into_variants(path: Path) -> None:
     variants = {v for _, entry in all_entries() for v in (entry["question"], *entry["variants"])}
-    copied = [item["q"] for item in held_out(path) if item["q"] in variants]
+    copied = [item["q"] for item in held_out(path) if item["q"] in variants - SAME_BY_CHANCE]
     assert not copied, f"questions copied into the content: {copied}"
 
 
 def test_calibration_questions_are_not_held_out_questions() -> None:
     """Fitting on a held-out question would make bench/policy_eval.py measure its own training data."""
-    held = {re.sub(r"\W", "", item["q"]) for item in held_out()}
+    held = {
+        re.sub(r"\W", "", str(item["q"])) for path in (QUESTIONS_FILE, BLIND_FILE, DEV_FILE) for item in held_out(path)
+    }
     overlap = [item["q"] for item in held_out(CALIBRATION_FILE) if re.sub(r"\W", "", item["q"]) in held]
     assert not overlap, overlap
