@@ -90,6 +90,7 @@ def try_question(
         answer_id=found.answer.id if found.answer else None,
         suggestion_ids=[entry.id for entry in found.suggestions],
         best_score=found.best_score,
+        tentative=found.tentative,
     )
 
 

@@ -7,7 +7,8 @@ and prints a small table and the misses.
     cd /work/main && .venv/bin/python bench/policy_eval.py [--verbose]
 
 Policy questions (expect: key or list of keys):
-  answered correctly  top hit is an expected key and its score >= ANSWER_THRESHOLD
+  answered correctly  top hit is an expected key and the bot answers with it: its score >= ANSWER_THRESHOLD,
+                      or tentatively (score >= LIKELY_THRESHOLD and >= LIKELY_GAP ahead of the next)
   in suggestions      not answered correctly, but an expected key is among the top 3 with score >= SUGGEST_THRESHOLD
   answered wrongly    top hit scores >= ANSWER_THRESHOLD but is not an expected key
 Non-policy questions (expect: none):
@@ -29,9 +30,12 @@ sys.path.insert(0, str(ROOT))
 
 from knowledge.retrieval import (  # noqa: E402
     ANSWER_THRESHOLD,
+    LIKELY_GAP,
+    LIKELY_THRESHOLD,
     SUGGEST_THRESHOLD,
     Document,
     FaqIndex,
+    is_likely,
 )
 
 CONTENT_DIR = ROOT / "knowledge" / "content"
@@ -59,7 +63,12 @@ class Outcome:
 
     @property
     def answered(self) -> bool:
-        return self.top is not None and self.top[1] >= ANSWER_THRESHOLD
+        """As the bot does: sure at ANSWER_THRESHOLD, or tentatively (its answer shown, choices after it)."""
+        return self.top is not None and (self.top[1] >= ANSWER_THRESHOLD or self.tentative)
+
+    @property
+    def tentative(self) -> bool:
+        return is_likely([score for _, score in self.hits])
 
     @property
     def answered_correctly(self) -> bool:
@@ -124,6 +133,8 @@ def table(outcomes: list[Outcome]) -> None:
     print(f"{'metric':<44}{'count':>16}")
     print("-" * 60)
     print(f"{'policy questions answered correctly':<44}{rate(correct, len(policy)):>16}")
+    tentative = sum(o.answered_correctly and o.tentative for o in policy)
+    print(f"{'  of which tentatively (choices shown after)':<44}{rate(tentative, len(policy)):>16}")
     print(f"{'  + correct only among suggestions (top 3)':<44}{rate(suggested, len(policy)):>16}")
     print(f"{'  = correct answered or suggested':<44}{rate(correct + suggested, len(policy)):>16}")
     print(f"{'policy questions answered wrongly':<44}{rate(wrong, len(policy)):>16}")
@@ -178,7 +189,10 @@ def main() -> int:
     query_ms = 1000 * (time.perf_counter() - started) / max(1, len(outcomes))
 
     print(f"published entries indexed: {len(entries)}   build {build_s:.2f}s   {query_ms:.1f} ms/query")
-    print(f"thresholds: answer >= {ANSWER_THRESHOLD}   suggest >= {SUGGEST_THRESHOLD}")
+    print(
+        f"thresholds: answer >= {ANSWER_THRESHOLD}   tentatively >= {LIKELY_THRESHOLD} and {LIKELY_GAP} ahead"
+        f"   suggest >= {SUGGEST_THRESHOLD}"
+    )
     for name in batches:
         print(f"\nset {name}" + ("" if args.file else "  (main: written before the content; fresh: written after it)"))
         table(by_set[name])

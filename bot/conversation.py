@@ -221,7 +221,7 @@ def _off_script(turn: Turn, text: str) -> Reply | None:
     if flow is not None and flow.name != turn.state.flow and len(text) >= 4:
         return runner.start(turn, flow, text=text)
     if intent == Intent.POLICY and len(text) >= 6 and turn.knowledge is not None:
-        answer = policy.answer(turn, text)
+        answer = policy.answer(turn, text, offer_choices=False)
         if answer.faq_id is not None:
             pending = runner.resume(turn)
             answer.text = f"{answer.text}\n\n{texts.flow_pending(FLOWS[turn.state.flow or ''].title)}{pending.text}"

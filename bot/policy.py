@@ -6,15 +6,27 @@ from bot import texts
 from bot.intents import Intent
 from bot.messages import Reply
 from bot.turn import Turn
+from knowledge.base import Lookup
 
 
-def answer(turn: Turn, text: str) -> Reply:
-    """Answer from the knowledge base when confident; numbered choices when unsure; else a human."""
+def answer(turn: Turn, text: str, offer_choices: bool = True) -> Reply:
+    """Answer from the knowledge base when confident; numbered choices when unsure; else a human.
+
+    Without ``offer_choices`` (in the middle of a request, where a number answers the request's own
+    question) only a sure answer is given.
+    """
     if turn.knowledge is None:
         return Reply(texts.not_understood(turn.office_phone), intent=Intent.UNKNOWN)
     # Regional entries of other provinces must not answer this resident (Chongqing vs Liaoning rules).
     lookup = turn.knowledge.lookup(text, region=turn.community.region)
-    if lookup.answer is not None:
+    if lookup.answer is not None and lookup.tentative and not offer_choices:
+        lookup = Lookup(None, [lookup.answer, *lookup.suggestions], lookup.best_score)
+    if lookup.answer is not None and lookup.tentative:
+        entry, others = lookup.answer, lookup.suggestions
+        turn.state.context["choices"] = [other.id for other in others]
+        reply = texts.tentative_answer(entry.question, entry.answer, entry.source, [o.question for o in others])
+        return Reply(reply, intent=Intent.POLICY, faq_id=entry.id)
+    if lookup.answer is not None and not lookup.tentative:
         entry = lookup.answer
         return Reply(texts.policy_answer(entry.answer, entry.source), intent=Intent.POLICY, faq_id=entry.id)
     if lookup.suggestions:

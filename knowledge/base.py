@@ -20,7 +20,7 @@ from sqlmodel import Session, func, select
 
 from hotline.timeutil import utcnow
 from knowledge.models import FaqEntry, FaqRevision, UnansweredQuestion, in_force
-from knowledge.retrieval import ANSWER_THRESHOLD, SUGGEST_THRESHOLD, Document, FaqIndex
+from knowledge.retrieval import ANSWER_THRESHOLD, SUGGEST_THRESHOLD, Document, FaqIndex, is_likely
 
 __all__ = ["FaqView", "KnowledgeBase", "Lookup", "in_force", "region_key"]
 
@@ -44,8 +44,9 @@ class FaqView:
 @dataclass(frozen=True)
 class Lookup:
     answer: FaqView | None
-    suggestions: list[FaqView]
+    suggestions: list[FaqView]  # the choices offered; with a tentative answer, the other candidates
     best_score: float | None
+    tentative: bool = False  # the answer is likely, not sure: shown with the other choices after it
 
 
 def region_key(region: str | None) -> str:
@@ -136,6 +137,9 @@ class KnowledgeBase:
     def lookup(self, text: str, region: str | None = None) -> Lookup:
         """Answer above the threshold, the closest questions in the middle band, else nothing.
 
+        In the middle band a clearly leading entry (retrieval.is_likely) is answered tentatively, with
+        the other close questions as choices.
+
         ``region`` is the resident's community region: entries of other regions are not served;
         empty serves every region.
         """
@@ -148,6 +152,8 @@ class KnowledgeBase:
         if best.score >= ANSWER_THRESHOLD:
             return Lookup(snapshot.entries[best.id], [], best.score)
         suggestions = [snapshot.entries[hit.id] for hit in hits if hit.score >= SUGGEST_THRESHOLD]
+        if is_likely([hit.score for hit in hits]):
+            return Lookup(suggestions[0], suggestions[1:], best.score, tentative=True)
         return Lookup(None, suggestions, best.score)
 
     def get(self, faq_id: int) -> FaqView | None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -33,6 +33,12 @@ from knowledge.normalize import _segment_piece, normalize
 # Chosen on the calibration data (never on the held-out questions); see bench/policy_eval.md.
 ANSWER_THRESHOLD: float = 0.65
 SUGGEST_THRESHOLD: float = 0.30
+# Below ANSWER_THRESHOLD, an entry this likely and this far ahead of the next one is answered
+# tentatively: its answer is shown with the other choices after it, instead of a list to pick from
+# (one message fewer for the resident). Chosen on the development questions and the out-of-domain
+# messages, never on the held-out sets (bench/policy_eval.md, eighth pass).
+LIKELY_THRESHOLD: float = 0.55
+LIKELY_GAP: float = 0.20
 
 # A resident's message longer than this is not a question to look up; cutting it keeps every
 # query inside the latency budget whatever is pasted in.
@@ -459,6 +465,13 @@ class FaqIndex:
             Hit(id=self._docs[positions[i]].id, score=round(float(score), 4), matched=texts[i])
             for i, score in zip(order, shown.tolist(), strict=True)
         ]
+
+
+def is_likely(scores: Sequence[float]) -> bool:
+    """Whether the best of these descending scores is answered tentatively (see LIKELY_THRESHOLD)."""
+    if not scores or scores[0] >= ANSWER_THRESHOLD or scores[0] < LIKELY_THRESHOLD:
+        return False
+    return scores[0] - (scores[1] if len(scores) > 1 else 0.0) >= LIKELY_GAP
 
 
 def confidence(rows: np.ndarray) -> np.ndarray:

@@ -224,5 +224,6 @@ class LookupPublic(BaseModel):
     """What the bot would do with a question: answer with an entry, offer choices, or neither."""
 
     answer_id: int | None
-    suggestion_ids: list[int]
+    suggestion_ids: list[int]  # with a tentative answer: the other choices shown after it
     best_score: float | None
+    tentative: bool = False  # answered as likely, not sure: "您问的可能是…" with the choices after it

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
+import pytest
 from sqlmodel import Session, select
 
+from knowledge.base import FaqView, KnowledgeBase, Lookup
 from knowledge.models import UnansweredQuestion
 from tests.bot.conftest import Chat, request_antigen, tickets_of
 
@@ -96,3 +98,44 @@ def test_chit_chat_is_not_promised_to_staff_and_not_logged(
     assert db().exec(select(UnansweredQuestion)).all() == []
     assert "已记录" in me.say("阳康以后多久可以献血")
     assert [row.text for row in db().exec(select(UnansweredQuestion)).all()] == ["阳康以后多久可以献血"]
+
+
+@pytest.fixture
+def likely_answer(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[FaqView]]:
+    """The base answers LIKELY_QUESTION tentatively with two other choices (real entries)."""
+    shown: list[FaqView] = []
+    real = KnowledgeBase.lookup
+
+    def lookup(self: KnowledgeBase, text: str, region: str | None = None) -> Lookup:
+        if text != LIKELY_QUESTION:
+            return real(self, text, region)
+        shown[:] = [self.get(i) for i in sorted(self._snapshot.entries)[:3]]
+        return Lookup(shown[0], shown[1:], 0.6, tentative=True)
+
+    monkeypatch.setattr(KnowledgeBase, "lookup", lookup)
+    yield shown
+
+
+LIKELY_QUESTION = "老人打疫苗有没得人照顾一下嘛"
+
+
+def test_a_likely_answer_is_shown_with_the_other_choices(chat: Callable[..., Chat], likely_answer: list) -> None:
+    me = chat(transport="simulate")
+    reply = me.say(LIKELY_QUESTION)
+    first, second, third = likely_answer
+    assert first.answer in reply and "您问的可能是" in reply
+    assert f"1. {second.question}" in reply and f"2. {third.question}" in reply
+    assert (me.last["intent"], me.last["faq_id"]) == ("policy", first.id)
+    reply = me.say("2")
+    assert third.answer in reply and me.last["faq_id"] == third.id
+
+
+def test_a_likely_answer_mid_flow_only_offers_and_the_flow_keeps_its_numbers(
+    chat: Callable[..., Chat], likely_answer: list
+) -> None:
+    me = chat()
+    me.say("我要抗原")
+    me.say("同意")
+    reply = me.say(LIKELY_QUESTION)
+    assert likely_answer[0].answer not in reply and ("人数" in reply or "几口人" in reply)
+    assert "最多可领" in me.say("3")  # the number went to the request, not to a choice

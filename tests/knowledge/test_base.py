@@ -14,7 +14,7 @@ from knowledge import service
 from knowledge.base import KnowledgeBase, region_key
 from knowledge.loader import load_builtin_if_empty
 from knowledge.models import FaqEntry, UnansweredQuestion
-from knowledge.retrieval import ANSWER_THRESHOLD, SUGGEST_THRESHOLD, Document, Hit
+from knowledge.retrieval import ANSWER_THRESHOLD, LIKELY_GAP, LIKELY_THRESHOLD, SUGGEST_THRESHOLD, Document, Hit
 from knowledge.schemas import FaqCreate, FaqUpdate
 
 
@@ -83,14 +83,35 @@ def test_at_or_above_the_answer_threshold_the_best_entry_answers(scripted: tuple
 
 def test_in_the_middle_band_the_closest_questions_are_offered(scripted: tuple[KnowledgeBase, list[str]]) -> None:
     knowledge, (first, second, third, fourth) = scripted
-    just_below = ANSWER_THRESHOLD - 0.001
+    not_likely = LIKELY_THRESHOLD - 0.001
     ScriptedIndex.script = {
-        "q": [(first, just_below), (second, SUGGEST_THRESHOLD), (third, SUGGEST_THRESHOLD - 0.001), (fourth, 0.1)]
+        "q": [(first, not_likely), (second, SUGGEST_THRESHOLD), (third, SUGGEST_THRESHOLD - 0.001), (fourth, 0.1)]
     }
     found = knowledge.lookup("q")
-    assert found.answer is None
+    assert found.answer is None and not found.tentative
     assert [entry.question for entry in found.suggestions] == [first, second]
-    assert found.best_score == just_below
+    assert found.best_score == not_likely
+
+
+def test_a_close_race_in_the_middle_band_is_offered_not_answered(scripted: tuple[KnowledgeBase, list[str]]) -> None:
+    knowledge, (first, second, *_) = scripted
+    just_below = ANSWER_THRESHOLD - 0.001
+    ScriptedIndex.script = {"q": [(first, just_below), (second, just_below - LIKELY_GAP + 0.002)]}
+    found = knowledge.lookup("q")
+    assert found.answer is None and [entry.question for entry in found.suggestions] == [first, second]
+
+
+def test_a_clear_leader_in_the_middle_band_is_answered_tentatively(scripted: tuple[KnowledgeBase, list[str]]) -> None:
+    knowledge, (first, second, third, _) = scripted
+    ScriptedIndex.script = {
+        "q": [(first, LIKELY_THRESHOLD), (second, LIKELY_THRESHOLD - LIKELY_GAP), (third, SUGGEST_THRESHOLD - 0.001)],
+        "alone": [(first, LIKELY_THRESHOLD)],
+    }
+    found = knowledge.lookup("q")
+    assert found.tentative and found.answer is not None and found.answer.question == first
+    assert [entry.question for entry in found.suggestions] == [second]
+    alone = knowledge.lookup("alone")
+    assert alone.tentative and alone.answer is not None and alone.suggestions == []
 
 
 def test_below_the_suggest_threshold_nothing_is_offered(scripted: tuple[KnowledgeBase, list[str]]) -> None:
