@@ -263,3 +263,15 @@ def test_sentences_of_one_wording_count_as_one_wording() -> None:
     n_units = {positions[i]: rows[i, ENTRY_FEATURES.index("n_units")] for i in range(len(positions))}
     assert n_units[0] == 1.0  # three of its units matched, all one wording
     assert index.search("用过的口罩怎么办？")[0].id == 2
+
+
+@pytest.mark.parametrize("query", ["狗狗发烧吃啥药", "退烧药能给狗吃不", "我家猫阳了在家怎么办", "宠物要打新冠疫苗吗"])
+def test_a_message_about_an_animal_gets_no_entry_about_people(index: FaqIndex, query: str) -> None:
+    assert index.search(query.replace("狗狗", "").replace("给狗", "").replace("猫", "")), "the frame alone matches"
+    assert all(hit.score < SUGGEST_THRESHOLD for hit in index.search(query)), index.search(query)
+
+
+def test_an_entry_that_names_the_animal_is_still_found() -> None:
+    pets = FaqIndex.build([*FAQ, Document(7, "家里的猫狗会感染新冠吗？", ("宠物会不会传染新冠",), "宠物传人罕见。")])
+    hits = pets.search("我家猫会感染新冠吗")
+    assert hits and hits[0].id == 7 and hits[0].score >= SUGGEST_THRESHOLD, hits
