@@ -50,6 +50,20 @@ def test_short_answers_never_reach_the_model(monkeypatch: pytest.MonkeyPatch) ->
     assert triage("这句话足够长了吧朋友们").flags == ("model",)
 
 
+def test_a_question_about_the_community_is_not_the_models_emergency(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Residents tell the family's situation first; the question about services is a question."""
+    always = TriageModel(np.full(triage_model.BUCKETS, 10.0), 10.0, 0.5)
+    monkeypatch.setattr("bot.triage.model", lambda: always)
+    for text in (
+        "我妈住在社区的养老院头 八十五了 现在放开了 里头人多 有没得人专门管防疫这块",
+        "老伴儿阳了在屋头躺起 我也七十多了照顾不过来 社区能帮到啥子忙",
+        "屋头老汉儿一直不信疫苗 说打了没得用 社区有没得人来宣传讲一下嘛",
+    ):
+        assert not triage(text).urgent, text
+    assert triage("老伴儿阳了在屋头躺起 我也七十多了照顾不过来").flags == ("model",)  # no question: it speaks
+    assert triage("我妈喘不上气了 社区能来人吗").urgent  # and the rules still speak on questions
+
+
 def test_ngrams_are_stable_across_processes() -> None:
     # crc32, not Python's salted hash: the shipped weights must mean the same in every process.
     assert set(ngram_ids("ab").tolist()) == {h % triage_model.BUCKETS for h in (3904355907, 1908338681, 2659403885)}
