@@ -209,32 +209,14 @@ def rules_flag(text: str) -> bool:
     return bool(_rule_flags(text)[0])
 
 
-# A question about what the community, a policy or a service does ("…社区有没得人管", "…回去得注意点啥
-# 疫苗"): residents tell their family's situation first (八十多了, 心脏病, 阳了), which the n-grams
-# read as an emergency. The rules still speak on such messages; the model does not.
-_QUESTION_WORD = re.compile(
-    r"吗|嘛|呢|咋|怎么|啥|什么|哪|多久|几时|能不能|要不要|会不会|有没有|有没得|是不是|管不管|行不行|可不可以|不[？?]?$|没[？?]?$|[？?]"
-)
-_ABOUT_SERVICES = re.compile(r"社区|村上|村里|村委|居委会|网格员|政策|规定|志愿者|养老院|疫苗|宣传")
-
-
-def _asks_about_services(text: str) -> bool:
-    return bool(_ABOUT_SERVICES.search(text) and _QUESTION_WORD.search(text))
-
-
 def model_may_flag(text: str) -> bool:
     """The learned model speaks only where the rules are silent and the message denies no flag.
 
     "不喘，血氧97" names a red flag and says it is absent (negated, or a normal reading): the rules
-    already read that, and character n-grams cannot. Nor does it speak on a question about the
-    community's services (_asks_about_services).
+    already read that, and character n-grams cannot.
     """
     flags, _, denied = _rule_flags(text)
-    return _model_may_speak(text, flags, denied)
-
-
-def _model_may_speak(text: str, flags: list[str], denied: bool) -> bool:
-    return not flags and not denied and _sentence_like(text) and not _asks_about_services(text)
+    return not flags and not denied and _sentence_like(text)
 
 
 def _sentence_like(text: str) -> bool:
@@ -245,7 +227,7 @@ def _sentence_like(text: str) -> bool:
 def triage(text: str) -> Triage:
     """Which red flags ``text`` raises (empty when none): the rules', else the learned model's."""
     flags, reading, denied = _rule_flags(text)
-    if _model_may_speak(text, flags, denied) and (learned := model()) is not None and learned.flags(text):
+    if not flags and not denied and _sentence_like(text) and (learned := model()) is not None and learned.flags(text):
         flags.append("model")
     return Triage(flags=tuple(flags), spo2=reading)
 

@@ -3,14 +3,15 @@
     .venv/bin/python tools/train_triage.py [--data ../shared/data] [--evaluate-only]
 
 Positives: the emergencies of every labelled set in bench/data/intent_messages*.yaml. Negatives: their
-other messages, every question and variant of knowledge/content, bench/data/policy_questions.yaml,
-knowledge/model/calibration_questions.yaml and ood_messages.txt, and kuake-qic *train* medical search
-queries that the rules of bot/triage.py do not flag (those that they flag may be emergencies).
+other messages and the residents' policy questions (bench/data/policy_questions{,_dev}.yaml,
+knowledge/model/calibration_questions.yaml), weighted as near misses; and a large pool of every question
+and variant of knowledge/content, ood_messages.txt and kuake-qic *train* medical search queries. Negatives
+that the rules of bot/triage.py flag are left out (they may be emergencies).
 
 It first reports, for each independent set in turn, the model trained without that set: recall of the
 rules alone and of rules-or-model on its emergencies, its false alarms, and the alarms on kuake-qic
 *dev* (medical questions, not emergencies as a rule). The threshold is the highest at which the
-leave-one-set-out recall of rules-or-model is within one point of its best, so that false alarms stay
+leave-one-set-out recall of rules-or-model is within half a point of its best, so that false alarms stay
 as few as that recall allows. Then it trains on everything and writes bot/model/triage_ngrams.npz.
 """
 
@@ -69,6 +70,13 @@ LOOKALIKES = [
 ]
 
 
+# An emergency often ends with a question to the community ("…社区能来人吗"), and the pool of policy
+# questions teaches the model that such questions are calm: every emergency is also trained with one
+# of these after it, so that the symptoms decide. evaluate() checks with other endings (ASKED_AFTER).
+ASKS = ("，社区能派人来吗", "，网格员能来看看不", "，村里有人管不", "，居委会能帮忙联系医院吗", "，该找谁啊", "，咋整")
+ASKED_AFTER = ("，社区有没有人管", "，网格员能帮忙吗", "，请问社区医院在哪")
+
+
 def labelled(path: Path) -> list[Sample]:
     """A labelled set's messages, each True when it is an emergency."""
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -79,12 +87,26 @@ def _lookalikes() -> list[Sample]:
     return [(text, False) for text in LOOKALIKES]
 
 
+def resident_questions() -> list[Sample]:
+    """Residents' policy questions, many of them a family's situation first (八十多了, 阳了在屋头) and then
+    a question to the community: not emergencies, and worded like the near misses, so weighted as those.
+    policy_questions_blind.yaml stays out: it measures."""
+    texts = [
+        str(item["q"])
+        for path in (
+            ROOT / "bench/data/policy_questions.yaml",
+            ROOT / "bench/data/policy_questions_dev.yaml",
+            ROOT / "knowledge/model/calibration_questions.yaml",
+        )
+        for item in yaml.safe_load(path.read_text(encoding="utf-8"))["questions"]
+    ]
+    return [(t, False) for t in dict.fromkeys(texts) if not rules_flag(t)]
+
+
 def negatives(data: Path) -> list[Sample]:
-    texts = [item["q"] for item in yaml.safe_load((ROOT / "bench/data/policy_questions.yaml").read_text())["questions"]]
-    calibration = ROOT / "knowledge/model/calibration_questions.yaml"
-    texts += [item["q"] for item in yaml.safe_load(calibration.read_text())["questions"]]
+    """The large pool: the content's questions and variants, out-of-domain messages, kuake-qic train."""
     ood = (ROOT / "knowledge/model/ood_messages.txt").read_text(encoding="utf-8").splitlines()
-    texts += [line.strip() for line in ood if line.strip() and not line.startswith("#")]
+    texts = [line.strip() for line in ood if line.strip() and not line.startswith("#")]
     for name in glob.glob(str(ROOT / "knowledge/content/*.yaml")):
         for entry in yaml.safe_load(Path(name).read_text(encoding="utf-8"))["entries"]:
             texts += [entry["question"], *entry["variants"]]
@@ -99,14 +121,17 @@ def negatives(data: Path) -> list[Sample]:
 def fit(samples: list[Sample], calm: list[Sample]) -> tuple[np.ndarray, float]:
     """L2-regularised logistic regression by full-batch gradient descent (Adam).
 
-    Half the weight on the emergencies, a quarter on the other messages of the labelled sets (the
-    near misses residents really write), a quarter on the large pool of policy and medical questions.
+    Half the weight on the emergencies (and as much again on their copies ending with a question to
+    the community, ASKS), a quarter on the other messages of the labelled sets and the residents'
+    policy questions (the near misses residents really write), a quarter on the large pool of
+    content, out-of-domain and medical questions.
     """
-    samples = samples + calm
+    emergencies = [text for text, label in samples if label]
+    samples = samples + [(text + ASKS[i % len(ASKS)], True) for i, text in enumerate(emergencies)] + calm
     rows = [ngram_ids(text) for text, _ in samples]
     y = np.array([1.0 if label else 0.0 for _, label in samples])
     pool = np.array([0.0] * (len(samples) - len(calm)) + [1.0] * len(calm))
-    n_pos, n_near, n_pool = y.sum(), ((1 - y) * (1 - pool)).sum(), pool.sum()
+    n_pos, n_near, n_pool = len(emergencies), ((1 - y) * (1 - pool)).sum(), pool.sum()
     sample_weight = np.where(
         y > 0, 0.5 / max(n_pos, 1), np.where(pool > 0, 0.25 / max(n_pool, 1), 0.25 / max(n_near, 1))
     )
@@ -135,7 +160,7 @@ def evaluate(data: Path) -> float:
     independent = [p for p in SETS if p.name != "intent_messages.yaml"]
     recall_at: dict[float, list[float]] = {t: [] for t in THRESHOLDS}
     for held in independent:
-        w, b = fit([s for p in SETS if p != held for s in labelled(p)] + _lookalikes(), others)
+        w, b = fit([s for p in SETS if p != held for s in labelled(p)] + _lookalikes() + resident_questions(), others)
         test = labelled(held)
         emergencies = [t for t, label in test if label]
         calm = [t for t, label in test if not label]
@@ -148,16 +173,18 @@ def evaluate(data: Path) -> float:
                 return rules_flag(text) or (model_may_flag(text) and model.flags(text))
 
             caught = sum(flagged(t) for t in emergencies)
+            asked = sum(flagged(t + ask) for t in emergencies for ask in ASKED_AFTER) / len(ASKED_AFTER)
             alarms = sum(flagged(t) for t in calm)
             extra_kuake = sum(flagged(t) and not rules_flag(t) for t in kuake_dev)
             recall_at[threshold].append(caught / len(emergencies))
             print(
                 f"  threshold {threshold}: rules or model catch {caught} ({caught / len(emergencies):.1%}), "
-                f"false alarms {alarms}/{len(calm)}, kuake dev alarms added {extra_kuake}/{len(kuake_dev)}"
+                f"{asked:.1f} with a question to the community after it, false alarms {alarms}/{len(calm)}, "
+                f"kuake dev alarms added {extra_kuake}/{len(kuake_dev)}"
             )
     mean = {t: float(np.mean(r)) for t, r in recall_at.items()}
     best = max(mean.values())
-    chosen = max(t for t, r in mean.items() if r >= best - 0.01)
+    chosen = max(t for t, r in mean.items() if r >= best - 0.005)
     print("mean leave-one-set-out recall:", {t: round(r, 3) for t, r in mean.items()}, "-> threshold", chosen)
     return chosen
 
@@ -170,7 +197,7 @@ def main() -> None:
     threshold = evaluate(args.data)
     if args.evaluate_only:
         return
-    w, b = fit([s for p in SETS for s in labelled(p)] + _lookalikes(), negatives(args.data))
+    w, b = fit([s for p in SETS for s in labelled(p)] + _lookalikes() + resident_questions(), negatives(args.data))
     MODEL_PATH.parent.mkdir(exist_ok=True)
     np.savez_compressed(MODEL_PATH, weights=w.astype(np.float32), bias=np.float64(b), threshold=np.float64(threshold))
     print(f"wrote {MODEL_PATH} ({MODEL_PATH.stat().st_size // 1024} KiB), threshold {threshold}")

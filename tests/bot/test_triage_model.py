@@ -50,18 +50,30 @@ def test_short_answers_never_reach_the_model(monkeypatch: pytest.MonkeyPatch) ->
     assert triage("这句话足够长了吧朋友们").flags == ("model",)
 
 
-def test_a_question_about_the_community_is_not_the_models_emergency(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Residents tell the family's situation first; the question about services is a question."""
-    always = TriageModel(np.full(triage_model.BUCKETS, 10.0), 10.0, 0.5)
-    monkeypatch.setattr("bot.triage.model", lambda: always)
-    for text in (
-        "我妈住在社区的养老院头 八十五了 现在放开了 里头人多 有没得人专门管防疫这块",
-        "老伴儿阳了在屋头躺起 我也七十多了照顾不过来 社区能帮到啥子忙",
-        "屋头老汉儿一直不信疫苗 说打了没得用 社区有没得人来宣传讲一下嘛",
-    ):
-        assert not triage(text).urgent, text
-    assert triage("老伴儿阳了在屋头躺起 我也七十多了照顾不过来").flags == ("model",)  # no question: it speaks
-    assert triage("我妈喘不上气了 社区能来人吗").urgent  # and the rules still speak on questions
+@pytest.mark.parametrize(
+    "text",
+    [
+        "老妈突然昏到了，在厨房地上，我扶不起来，社区能来人吗",
+        "婆婆脸白得跟纸一样，满头冷汗，手冰凉冰凉的，网格员能帮忙吗",
+        "外公笑起来只有一边脸动，口水一直往下流，社区有没有人管",
+    ],
+)
+def test_an_emergency_ending_with_a_question_to_the_community_is_still_one(text: str) -> None:
+    """Only the model sees these (the rules miss them); the question after the symptoms must not calm it."""
+    assert not rules_flag(text) and triage(text).flags == ("model",), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我妈八十多了一个人住 社区有没有人定期去看看她",
+        "我爸有心脏病 过年我们从外地回去 要注意些啥",
+        "老两口都七十多了 阳了在家躺着 村里能不能帮忙买点菜",
+        "奶奶九十了 腿脚不好 想打疫苗 能上门打不",
+    ],
+)
+def test_a_familys_situation_before_a_question_about_services_is_not_an_emergency(text: str) -> None:
+    assert not triage(text).urgent, text
 
 
 def test_ngrams_are_stable_across_processes() -> None:
