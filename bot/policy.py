@@ -6,7 +6,6 @@ from bot import texts
 from bot.intents import Intent
 from bot.messages import Reply
 from bot.turn import Turn
-from knowledge.base import Lookup
 
 
 def answer(turn: Turn, text: str, offer_choices: bool = True) -> Reply:
@@ -19,16 +18,16 @@ def answer(turn: Turn, text: str, offer_choices: bool = True) -> Reply:
         return Reply(texts.not_understood(turn.office_phone), intent=Intent.UNKNOWN)
     # Regional entries of other provinces must not answer this resident (Chongqing vs Liaoning rules).
     lookup = turn.knowledge.lookup(text, region=turn.community.region)
-    if lookup.answer is not None and lookup.tentative and not offer_choices:
-        lookup = Lookup(None, [lookup.answer, *lookup.suggestions], lookup.best_score)
-    if lookup.answer is not None and lookup.tentative:
-        entry, others = lookup.answer, lookup.suggestions
-        turn.state.context["choices"] = [other.id for other in others]
-        reply = texts.tentative_answer(entry.question, entry.answer, entry.source, [o.question for o in others])
-        return Reply(reply, intent=Intent.POLICY, faq_id=entry.id)
-    if lookup.answer is not None and not lookup.tentative:
+    if not offer_choices:
+        lookup = lookup.as_choices()
+    if lookup.answer is not None:
         entry = lookup.answer
-        return Reply(texts.policy_answer(entry.answer, entry.source), intent=Intent.POLICY, faq_id=entry.id)
+        if not lookup.tentative:
+            return Reply(texts.policy_answer(entry.answer, entry.source), intent=Intent.POLICY, faq_id=entry.id)
+        turn.state.context["choices"] = [other.id for other in lookup.suggestions]
+        others = [other.question for other in lookup.suggestions]
+        reply = texts.tentative_answer(entry.question, entry.answer, entry.source, others)
+        return Reply(reply, intent=Intent.POLICY, faq_id=entry.id)
     if lookup.suggestions:
         turn.state.context["choices"] = [entry.id for entry in lookup.suggestions]
         return Reply(texts.suggestions([entry.question for entry in lookup.suggestions]), intent=Intent.POLICY)

@@ -48,6 +48,12 @@ class Lookup:
     best_score: float | None
     tentative: bool = False  # the answer is likely, not sure: shown with the other choices after it
 
+    def as_choices(self) -> Lookup:
+        """A tentative answer as the first of the choices; a sure answer or choices stay as they are."""
+        if not self.tentative or self.answer is None:
+            return self
+        return Lookup(None, [self.answer, *self.suggestions], self.best_score)
+
 
 def region_key(region: str | None) -> str:
     """重庆市 and 重庆 are one region; empty means no region (serve every entry)."""

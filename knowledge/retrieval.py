@@ -54,7 +54,7 @@ CANDIDATE_ANSWERS = 3
 ANSWER_ONLY_CAP = 0.9 * ANSWER_THRESHOLD
 K1, B = 1.2, 0.75
 # The content is about people. "狗狗发烧吃啥药" shares every other word with "发烧吃啥药", so a message
-# naming an animal is never answered nor offered an entry that does not name that animal itself.
+# naming an animal is never answered nor offered an entry that does not name an animal of it.
 ANIMAL_WORDS = ("猫", "狗", "宠物", "兔子", "仓鼠", "鹦鹉", "金鱼", "乌龟")
 # Candidates this close to the query (fuzzy ratio with their best unit) are near copies of it: the
 # reranker alone orders them (see `rank`).
@@ -463,7 +463,7 @@ class FaqIndex:
         scores = confidence(rows)
         animals = [w for w in ANIMAL_WORDS if w in q.text]
         if animals:
-            named = [all(w in self._unit_blob[p] or w in self._answer_blob[p] for w in animals) for p in positions]
+            named = [any(w in self._unit_blob[p] or w in self._answer_blob[p] for w in animals) for p in positions]
             scores = np.where(named, scores, np.minimum(scores, 0.5 * SUGGEST_THRESHOLD))
         order = rank(rows, scores, positions)[:k]
         # Never surer of an entry than of the one ranked above it.
