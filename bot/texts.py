@@ -189,6 +189,6 @@ def tentative_answer(question: str, answer: str, source: str, others: list[str])
     """The likely entry's answer, saying which question it answers, then the other choices."""
     text = f"您问的可能是“{question.rstrip('？?')}”：\n{policy_answer(answer, source)}"
     if not others:
-        return f"{text}\n不是这个的话，请换个说法问我。"
+        return f"{text}\n不是这个的话，请换个说法问我，或回复“转人工”找工作人员。"
     lines = "\n".join(f"{i}. {q}" for i, q in enumerate(others, 1))
     return f"{text}\n不是这个的话，您是不是想问：\n{lines}\n回复数字查看，或直接换个说法问我。"

@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from bot import texts
 from hotline.settings import Settings
 from tests.bot.conftest import Chat
 
@@ -48,3 +49,11 @@ def test_no_text_that_carries_the_office_phone_has_a_stray_space() -> None:
         texts.consent_refused(ANNOTATED_PHONE),
     ):
         assert not STRAY_SPACE.search(reply), reply
+
+
+def test_a_tentative_answer_names_its_question_then_offers_the_others_or_a_person() -> None:
+    with_others = texts.tentative_answer("老人打疫苗有绿色通道吗？", "有。", "民发〔2023〕5号 第三条", ["疫苗在哪打？"])
+    assert with_others.startswith("您问的可能是“老人打疫苗有绿色通道吗”：\n有。\n依据：民发〔2023〕5号 第三条")
+    assert "1. 疫苗在哪打？" in with_others and "回复数字" in with_others
+    alone = texts.tentative_answer("老人打疫苗有绿色通道吗？", "有。", "", [])
+    assert "依据" not in alone and "回复数字" not in alone and "转人工" in alone
