@@ -6,6 +6,10 @@ and prints a small table and the misses.
 
     cd /work/main && .venv/bin/python bench/policy_eval.py [--verbose]
 
+With --through-bot every question is sent instead, as a new resident's first message, through the whole
+pipeline /api/simulate uses (intent detection, triage, flows, region), on a fresh SQLite database with the
+built-in content, as `hotline serve` starts: what a resident really gets, routing losses included.
+
 Policy questions (expect: key or list of keys):
   answered correctly  top hit is an expected key and the bot answers with it: its score >= ANSWER_THRESHOLD,
                       or tentatively (score >= LIKELY_THRESHOLD and >= LIKELY_GAP ahead of the next)
@@ -142,6 +146,88 @@ def table(outcomes: list[Outcome]) -> None:
     print(f"{'(diagnostic) expected entry ranked first':<44}{rate(ranked_first, len(policy)):>16}")
 
 
+@dataclass
+class BotOutcome:
+    question: str
+    expect: tuple[str, ...]
+    intent: str | None
+    faq_key: str | None
+    choices: tuple[str, ...]  # keys offered as numbered choices (after a tentative answer, the others)
+    reply: str
+
+
+def through_bot(questions: list[tuple[str, tuple[str, ...]]], region: str) -> list[BotOutcome]:
+    """Each question as a new resident's first message through the pipeline /api/simulate uses."""
+    from datetime import UTC, datetime
+
+    from sqlmodel import Session, select
+
+    from bench.running import running_pipeline
+    from bot.messages import Inbound, InboundKind
+    from bot.state import DatabaseStateStore
+    from knowledge.models import FaqEntry
+
+    outcomes = []
+    with running_pipeline(region) as pipeline:
+        with Session(pipeline.engine) as session:
+            keys = {entry.id: entry.key for entry in session.exec(select(FaqEntry)).all()}
+        for n, (text, expect) in enumerate(questions):
+            openid = f"bench-{n}"
+            inbound = Inbound(openid, InboundKind.TEXT, datetime.now(UTC), msg_id=openid, text=text, simulated=True)
+            reply = pipeline.process(inbound)
+            with Session(pipeline.engine) as session:
+                context = DatabaseStateStore(session).load(openid).context
+            choices = tuple(keys.get(i, "?") for i in context.get("choices") or ())
+            key = keys.get(reply.faq_id) if reply.faq_id is not None else None
+            outcomes.append(BotOutcome(text, expect, reply.intent, key, choices, reply.text or ""))
+    return outcomes
+
+
+def bot_table(outcomes: list[BotOutcome]) -> None:
+    policy = [o for o in outcomes if o.expect]
+    nones = [o for o in outcomes if not o.expect]
+    right = sum(o.faq_key in o.expect for o in policy)
+    wrong = sum(o.faq_key is not None and o.faq_key not in o.expect for o in policy)
+    offered = sum(o.faq_key is None and any(key in o.expect for key in o.choices) for o in policy)
+    from bot import texts
+
+    no_answer = texts.unknown("")[:12]  # the knowledge base's "答不上来，已记录"
+    kb_silent = sum(o.faq_key is None and not o.choices and o.reply.startswith(no_answer) for o in policy)
+    elsewhere: dict[str, int] = {}
+    for o in policy:
+        if o.faq_key is None and not o.choices and not o.reply.startswith(no_answer):
+            elsewhere[str(o.intent)] = elsewhere.get(str(o.intent), 0) + 1
+    rejected = sum(o.faq_key is None for o in nones)
+    print(f"{'metric':<44}{'count':>16}")
+    print("-" * 60)
+    print(f"{'policy questions answered correctly':<44}{rate(right, len(policy)):>16}")
+    print(f"{'  + right one only among the choices':<44}{rate(offered, len(policy)):>16}")
+    print(f"{'policy questions answered wrongly':<44}{rate(wrong, len(policy)):>16}")
+    print(f"{'  the knowledge base had no answer':<44}{rate(kb_silent, len(policy)):>16}")
+    for intent, count in sorted(elsewhere.items(), key=lambda item: -item[1]):
+        print(f"{'  routed to ' + intent:<44}{rate(count, len(policy)):>16}")
+    print(f"{'non-policy questions not answered from it':<44}{rate(rejected, len(nones)):>16}")
+
+
+def main_through_bot(sources: dict[str, tuple[str | None, Path]], region: str, quiet: bool) -> int:
+    for name, (only_set, path) in sources.items():
+        started = time.perf_counter()
+        outcomes = through_bot(load_questions(only_set, path), region)
+        seconds = time.perf_counter() - started
+        print(f"\nset {name} through the bot (region {region or 'any'}; {seconds:.1f} s with start-up)")
+        bot_table(outcomes)
+        if quiet:
+            continue
+        for o in outcomes:
+            ok = (o.faq_key in o.expect) if o.expect else o.faq_key is None
+            if not ok:
+                expect = "|".join(o.expect) or "none"
+                got = o.faq_key or (f"choices {','.join(o.choices)}" if o.choices else f"intent {o.intent}")
+                first = o.reply.splitlines()[0] if o.reply else ""
+                print(f"[{name}] {o.question}\n        expect {expect}\n        got    {got}  「{first[:40]}」")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--verbose", "-v", action="store_true", help="print every question, not only the misses")
@@ -162,7 +248,20 @@ def main() -> int:
         help="score this question file instead (repeatable; same format, `expect: uncovered` allowed), "
         "each file one batch",
     )
+    parser.add_argument(
+        "--through-bot",
+        action="store_true",
+        help="send every question through the whole pipeline (/api/simulate's), routing included",
+    )
+    parser.add_argument("--region", default="", help="with --through-bot: the community's region (default: any)")
     args = parser.parse_args()
+
+    if args.file:
+        sources = {path.stem: (None, path) for path in args.file}
+    else:
+        sources = {name: (name, QUESTIONS_FILE) for name in ([args.only_set] if args.only_set else ["main", "fresh"])}
+    if args.through_bot:
+        return main_through_bot(sources, args.region, args.quiet)
 
     entries = load_published()
     ids = {i: entry.key for i, entry in enumerate(entries, start=1)}
@@ -174,10 +273,6 @@ def main() -> int:
     build_s = time.perf_counter() - started
 
     started = time.perf_counter()
-    if args.file:
-        sources = {path.stem: (None, path) for path in args.file}
-    else:
-        sources = {name: (name, QUESTIONS_FILE) for name in ([args.only_set] if args.only_set else ["main", "fresh"])}
     batches = list(sources)
     by_set: dict[str, list[Outcome]] = {}
     for name, (only_set, path) in sources.items():

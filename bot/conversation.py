@@ -10,10 +10,11 @@ from collections.abc import Callable
 from bot import commands, policy, texts
 from bot.flows import FLOWS, emergency, flow_for, handoff
 from bot.flows.handoff import human
-from bot.flows.status import CANCEL_BY_NUMBER, KEPT, CancelFlow, start_cancel, status
+from bot.flows.status import CANCEL_BY_NUMBER, KEPT, CancelFlow, open_tickets, start_cancel, status
 from bot.intents import MENU_INTENTS, Intent, detect
 from bot.messages import Reply
 from bot.parsing import clean
+from bot.routing import route
 from bot.runner import CONFIRM, SUSPENDED, FlowRunner
 from bot.turn import Turn
 
@@ -171,7 +172,11 @@ def _converse(turn: Turn, text: str) -> Reply:
         return Reply(prefix + texts.help_text(turn.office_phone), intent=None)
     if text.isdigit():
         return start_menu_item(turn, text, prefix)
-    reply = start(turn, detect(text), text)
+    routed = route(text, turn.knowledge, turn.community.region, lambda: bool(open_tickets(turn)))
+    if routed.lookup is not None:
+        reply = policy.answer(turn, text, lookup=routed.lookup, instead_of=routed.instead_of)
+    else:
+        reply = start(turn, routed.intent, text)
     if prefix and reply.text:
         reply.text = prefix + reply.text
     return reply

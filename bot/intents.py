@@ -78,17 +78,24 @@ _CANCEL = _words(
 )
 # 取消 also appears in questions about measures being lifted ("核酸取消了吗").
 _CANCEL_TOPIC = _words(r"隔离 核酸 健康码 行程码 封控 管控 限制 政策 措施 口罩")
-_STATUS = _words(
+# Words that can only be about the resident's own request, and words policy questions share
+# ("阳了在屋头有人管没", "流动接种车啥时候来"): bot.routing lets the knowledge base take the latter.
+_OWN_REQUEST = _words(
     r"进度 到哪 送到哪 到了没 (还|咋|怎么|啷个|为什么|为啥)(还)?(没|冇|未)(有)?(送|到|来|人|消息|回|联系|处理|动静) "
     r"单子 单号 处理(了|得|到)?(没|吗|咋样|怎么样|如何|好了|完) "
-    r"(登记|申请|报|提交)(的|了).{0,8}(怎么样|咋样|结果|到哪|了吗|没|呢|状态) (登记|申请)的$ "
-    r"(啥|什么|几)时(候)?(能)?(到|送|来) 有人管 状态 查(一下|一哈|下)?(我|进度|单) "
+    r"(登记|申请|报|提交)(的|了|过).{0,8}(怎么样|咋样|结果|到哪|了吗|没|呢|状态) (登记|申请)的$ "
+    r"查(一下|一哈|下)?(我|进度|单) "
     r"(到现在|到今天|这么久|好几天)(都|也|还)?(没|冇|未) [都也](没|冇)(有)?(动静|消息|回音|回复|人来|人联系)"
 )
-_HUMAN = _words(
-    r"人工 真人 活人 客服 工作人员 网格员 楼栋长 书记 主任 社工 投诉 找(个|一个)?人 [叫喊来](个|一个)人 "
-    r"有人(吗|在吗|没|不)$ [跟同和找]人[讲说] 机器人 (不想|不要)跟机器 (给我|回我|打我).{0,3}电话 打.{0,2}电话给我"
+_STATUS_SHARED = _words(r"(啥|什么|几)时(候)?(能)?(到|送|来) 有人管 状态")
+# Asking for a person outright, or only naming one ("网格员会上门不", "楼栋长管啥子" are policy questions).
+_ROLES = r"(工作人员|网格员|楼栋长|书记|主任|社工)"
+_HUMAN_ASK = _words(
+    r"人工 真人 活人 客服 投诉 找(个|一个)?人 [叫喊来](个|一个)人 有人(吗|在吗|没|不)$ [跟同和找]人[讲说] 机器人 "
+    r"(不想|不要)跟机器 (给我|回我|打我).{0,3}电话 打.{0,2}电话给我 "
+    rf"(找|叫|喊|让|请|咨询|问问).{{0,6}}{_ROLES} {_ROLES}.{{0,2}}(电话|手机|微信|联系方式)"
 )
+_HUMAN_ROLE = re.compile(_ROLES)
 
 # -- services -----------------------------------------------------------------------------------
 _ANTIGEN = _words(r"抗原 试剂 检测盒 自测盒 测试盒 检测卡 试纸 自测卡")
@@ -116,8 +123,15 @@ _REQUEST = _words(
 _STRONG_INFO = _words(
     r"政策 手续 流程 规定 意思 怎么用 咋用 怎么吃 咋吃 用法 多久 起效 一起吃 副作用 区别 注意 多少度 多少算 正常 "
     r"(登记|报备|核酸)吗 是否 为什么 为啥 点解 有效期 准不准 阳性 阳了 阴性 转阴 两条杠 一条杠 什么药 啥药 哪种药 "
-    r"能开 可以开 里(面|头)?有(啥|什么|哪些) [低高](于|过)多少 超过多少"
+    r"能开 可以开 里(面|头)?有(啥|什么|哪些) [低高](于|过)多少 超过多少 (咋个|怎样|如何)(用|吃|测) 说明 指南 教程 "
+    r"直通 热线 绿色通道 包干 万一 吃(好多|多少|几[片粒颗次]) 是(啥|什么)(子)?(东西|意思)?$ 是(啥|什么)(子)?东西"
 )
+# Asking about the conditions of a service, even with 领/申请 in it: "领抗原要带什么证件", "健康包哪个能领".
+_CONDITIONS = _words(
+    r"要钱 收费 花钱 (要|需要|得)(带|准备)?(什么|啥)(子)?(材料|证件|手续|证明) 哪些人 哪个能 谁能 谁可以 给哪些"
+)
+# Vaccination named beside a service word ("去医院打疫苗", "吃着药打新冠针"): a vaccination question.
+_VACCINE = _words(r"疫苗 接种 打针 打.{0,3}针 加强针")
 # "去医院要预约吗", "住院需要核酸吗": asking what is required, not asking for something.
 _MUST_I = re.compile(r"(要|需要|得|必须)[^我]{0,6}(吗|么|不)$")
 _QUESTION = _words(
@@ -132,7 +146,8 @@ _POLICY_TOPIC = _words(
 )
 _SMALL_TALK = _words(
     r"天气 几号 星期几 礼拜几 你是谁 你叫什么 干嘛 干啥呢 嘎哈 哈哈 呵呵 红包 早上好 晚上好 中午好 晚安 谢谢 "
-    r"多谢 唔该晒 辛苦了 好的 收到 ^嗯+$ ^哦+$ ^啊+$"
+    r"多谢 唔该晒 辛苦了 好的 收到 ^(祝您|祝你|祝)?(新年|春节|节日|元旦|中秋)快乐 ^过年好 ^(给您|给你)?拜年 "
+    r"^嗯+$ ^哦+$ ^啊+$"
 )
 
 
@@ -152,8 +167,10 @@ def _service(text: str) -> Intent | None:
 
 def _request_or_question(intent: Intent, text: str) -> Intent:
     """A named service: start its flow when it is asked *for*, the knowledge base when asked *about*."""
+    if _CONDITIONS.search(text):
+        return Intent.POLICY
     strong_request = bool(_STRONG_REQUEST.search(text))
-    if (_STRONG_INFO.search(text) or _MUST_I.search(text)) and not strong_request:
+    if (_STRONG_INFO.search(text) or _MUST_I.search(text) or _VACCINE.search(text)) and not strong_request:
         return Intent.POLICY
     if strong_request or _REQUEST.search(text):
         return intent
@@ -171,9 +188,9 @@ def detect(text: str) -> Intent:
         return Intent.UNKNOWN
     if _CANCEL.search(norm) and not _CANCEL_TOPIC.search(norm):
         return Intent.CANCEL
-    if _STATUS.search(norm):
+    if _OWN_REQUEST.search(norm) or _STATUS_SHARED.search(norm):
         return Intent.STATUS
-    if _HUMAN.search(norm):
+    if _HUMAN_ASK.search(norm) or _HUMAN_ROLE.search(norm):
         return Intent.HUMAN
     service = _service(norm)
     if service is not None:
@@ -183,3 +200,23 @@ def detect(text: str) -> Intent:
     if _POLICY_TOPIC.search(norm) or (_QUESTION.search(norm) and len(norm) >= 4):
         return Intent.POLICY
     return Intent.UNKNOWN
+
+
+def may_be_policy(text: str, intent: Intent) -> bool:
+    """Whether the rules chose ``intent`` only on words policy questions also use.
+
+    Then the knowledge base may take the message instead when it is sure of an answer (bot.routing):
+    "网格员会上门不" names a person without asking for one, "阳了在屋头有人管没" is no question about
+    a request, "庙会还办不办" has no question word. A message that asks for a person or names the
+    resident's own request keeps its intent, and so does one naming a service: "社区有抗原发吗" asks
+    for antigen kits (docs/CONVERSATIONS.md), however much it sounds like a question about them.
+    """
+    norm = normalize_for_intent(text)
+    if intent == Intent.UNKNOWN:
+        chinese = re.findall(r"[\u4e00-\u9fff]", norm)
+        return len(chinese) >= 4 and not _SMALL_TALK.search(norm)
+    if intent == Intent.HUMAN:
+        return not _HUMAN_ASK.search(norm)
+    if intent == Intent.STATUS:
+        return not _OWN_REQUEST.search(norm)
+    return False

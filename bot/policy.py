@@ -2,28 +2,39 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from bot import texts
 from bot.intents import Intent
 from bot.messages import Reply
 from bot.turn import Turn
 
+if TYPE_CHECKING:
+    from knowledge.base import Lookup
 
-def answer(turn: Turn, text: str, offer_choices: bool = True) -> Reply:
+
+def answer(
+    turn: Turn, text: str, offer_choices: bool = True, lookup: Lookup | None = None, instead_of: Intent | None = None
+) -> Reply:
     """Answer from the knowledge base when confident; numbered choices when unsure; else a human.
 
     Without ``offer_choices`` (in the middle of a request, where a number answers the request's own
-    question) only a sure answer is given.
+    question) only a sure answer is given. ``lookup`` is one already made (bot.routing); ``instead_of``
+    the request the rules had read, which the answer then says how to make.
     """
     if turn.knowledge is None:
         return Reply(texts.not_understood(turn.office_phone), intent=Intent.UNKNOWN)
-    # Regional entries of other provinces must not answer this resident (Chongqing vs Liaoning rules).
-    lookup = turn.knowledge.lookup(text, region=turn.community.region)
+    if lookup is None:
+        # Regional entries of other provinces must not answer this resident (Chongqing vs Liaoning rules).
+        lookup = turn.knowledge.lookup(text, region=turn.community.region)
     if not offer_choices:
         lookup = lookup.as_choices()
     if lookup.answer is not None:
         entry = lookup.answer
         if not lookup.tentative:
-            return Reply(texts.policy_answer(entry.answer, entry.source), intent=Intent.POLICY, faq_id=entry.id)
+            reply = texts.policy_answer(entry.answer, entry.source)
+            hint = texts.how_to_ask_for(instead_of) if instead_of is not None else ""
+            return Reply(f"{reply}\n{hint}" if hint else reply, intent=Intent.POLICY, faq_id=entry.id)
         turn.state.context["choices"] = [other.id for other in lookup.suggestions]
         others = [other.question for other in lookup.suggestions]
         reply = texts.tentative_answer(entry.question, entry.answer, entry.source, others)

@@ -185,6 +185,20 @@ def policy_answer(answer: str, source: str) -> str:
     return f"{answer}\n依据：{source}" if source else answer
 
 
+# After a policy answer to a message that could also have been a request: how to make the request.
+_HOW_TO_ASK = {
+    "antigen": "需要社区送抗原，请回复“要抗原”。",
+    "medicine": "需要社区帮您买药送药，请回复“买药”。",
+    "referral": "需要社区帮您联系医院，请回复“联系医院”。",
+    "human": "想找工作人员，请回复“转人工”。",
+    "status": "查您登记事项的进度，请回复“进度”。",
+}
+
+
+def how_to_ask_for(intent: str) -> str:
+    return _HOW_TO_ASK.get(intent, "")
+
+
 def tentative_answer(question: str, answer: str, source: str, others: list[str]) -> str:
     """The likely entry's answer, saying which question it answers, then the other choices."""
     text = f"您问的可能是“{question.rstrip('？?')}”：\n{policy_answer(answer, source)}"

@@ -23,6 +23,15 @@ from bot.intents import Intent, detect
         ("我要。退烧药。", Intent.MEDICINE),
         ("抗元还有没得", Intent.ANTIGEN),
         ("现在取消核酸了吗", Intent.POLICY),
+        # asking about a service's conditions or a vaccination beside a service word: policy questions
+        ("领抗原要带什么证件", Intent.POLICY),
+        ("我妈在辽宁 是低保户 领健康包要钱不", Intent.POLICY),
+        ("健康包是啥子东西 哪个能领", Intent.POLICY),
+        ("高血压吃着药 打新冠针有没有事", Intent.POLICY),
+        ("社区有没有临时打针的点子，不想跑医院", Intent.POLICY),
+        ("急危重症有没有转诊的绿色通道", Intent.POLICY),
+        ("万一有个紧急情况 社区能帮到联系医院不", Intent.REFERRAL),  # 联系医院 asks for it
+        ("社区跟药房有直通热线没", Intent.POLICY),
         ("我妈突然喘不上气了", Intent.EMERGENCY),
         ("", Intent.UNKNOWN),
     ],

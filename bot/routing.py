@@ -1,0 +1,42 @@
+"""Which way a free-text message goes: the rules' intent, or the knowledge base where it is sure.
+
+The rules (bot.intents) cannot tell "网格员会上门不" (a policy question) from "找网格员" (asking for a
+person), nor "社区发抗原不" from "社区发点抗原给我": both name the same words. Where the rules chose
+on such words only (``may_be_policy``), a sure answer of the knowledge base takes the message; small
+talk and noise the rules called unknown may take its choices too. Emergencies, cancellations and
+messages that ask for something outright never reach it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from bot.intents import Intent, detect, may_be_policy
+
+if TYPE_CHECKING:
+    from knowledge.base import KnowledgeBase, Lookup
+
+
+@dataclass(frozen=True)
+class Route:
+    intent: Intent
+    lookup: Lookup | None = None  # the knowledge base's finding, when it took the message
+    instead_of: Intent | None = None  # what the rules had said, when the knowledge base took it
+
+
+def route(
+    text: str, knowledge: KnowledgeBase | None, region: str | None, has_open_requests: Callable[[], bool]
+) -> Route:
+    intent = detect(text)
+    if knowledge is None or not may_be_policy(text, intent):
+        return Route(intent)
+    if intent == Intent.STATUS and has_open_requests():
+        return Route(intent)  # "啥时候来" from someone waiting for a delivery is about it
+    lookup = knowledge.lookup(text, region=region)
+    if intent == Intent.UNKNOWN:
+        taken = lookup.answer is not None or bool(lookup.suggestions)
+    else:
+        taken = lookup.answer is not None and not lookup.tentative
+    return Route(Intent.POLICY, lookup, intent) if taken else Route(intent)
