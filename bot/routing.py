@@ -2,8 +2,9 @@
 
 The rules (bot.intents) cannot tell "网格员会上门不" (a policy question) from "找网格员" (asking for a
 person), nor "社区发抗原不" from "社区发点抗原给我": both name the same words. Where the rules chose
-on such words only (``may_be_policy``), a sure answer of the knowledge base takes the message; small
-talk and noise the rules called unknown may take its choices too. Emergencies, cancellations and
+on such words only (``may_be_policy``), the knowledge base takes the message: with a sure answer where
+a person was asked for, with its choices too where the rules had nothing to give (unknown, or a status
+question from a resident with no open request). Emergencies, cancellations and
 messages that ask for something outright never reach it.
 """
 
@@ -35,8 +36,11 @@ def route(
     if intent == Intent.STATUS and has_open_requests():
         return Route(intent)  # "啥时候来" from someone waiting for a delivery is about it
     lookup = knowledge.lookup(text, region=region)
-    if intent == Intent.UNKNOWN:
-        taken = lookup.answer is not None or bool(lookup.suggestions)
-    else:
+    if intent == Intent.HUMAN:
+        # A person can answer it too: only a sure answer is better than handing over.
         taken = lookup.answer is not None and not lookup.tentative
+    else:
+        # Unknown, or a status question from someone with nothing open: the rules have nothing to
+        # give, so even the base's choices are better.
+        taken = lookup.answer is not None or bool(lookup.suggestions)
     return Route(Intent.POLICY, lookup, intent) if taken else Route(intent)
