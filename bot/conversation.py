@@ -11,10 +11,10 @@ from bot import commands, policy, texts
 from bot.flows import FLOWS, emergency, flow_for, handoff
 from bot.flows.handoff import human
 from bot.flows.status import CANCEL_BY_NUMBER, KEPT, CancelFlow, open_tickets, start_cancel, status
-from bot.intents import MENU_INTENTS, Intent, detect
+from bot.intents import MENU_INTENTS, Intent
 from bot.messages import Reply
 from bot.parsing import clean
-from bot.routing import route
+from bot.routing import Route, route
 from bot.runner import CONFIRM, SUSPENDED, FlowRunner
 from bot.turn import Turn
 
@@ -172,7 +172,7 @@ def _converse(turn: Turn, text: str) -> Reply:
         return Reply(prefix + texts.help_text(turn.office_phone), intent=None)
     if text.isdigit():
         return start_menu_item(turn, text, prefix)
-    routed = route(text, turn.knowledge, turn.community.region, lambda: bool(open_tickets(turn)))
+    routed = _route(turn, text)
     if routed.lookup is not None:
         reply = policy.answer(turn, text, lookup=routed.lookup, instead_of=routed.instead_of)
     else:
@@ -180,6 +180,10 @@ def _converse(turn: Turn, text: str) -> Reply:
     if prefix and reply.text:
         reply.text = prefix + reply.text
     return reply
+
+
+def _route(turn: Turn, text: str) -> Route:
+    return route(text, turn.knowledge, turn.community.region, lambda: bool(open_tickets(turn)))
 
 
 def _cancel_by_number(turn: Turn, number: str) -> Reply:
@@ -214,7 +218,7 @@ def _with_aside(turn: Turn, reply: Reply) -> Reply:
 
 def _off_script(turn: Turn, text: str) -> Reply | None:
     """Mid-flow, a message that is no answer to the question may be something else entirely."""
-    intent = detect(text)
+    intent = _route(turn, text).intent
     if intent == Intent.CANCEL and turn.state.flow == CancelFlow.name:
         return None  # "帮我取消抗原" at "要取消哪一项": the question is asked again, with the list
     if intent == Intent.CANCEL:

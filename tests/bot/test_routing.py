@@ -96,3 +96,16 @@ def test_routing_loses_no_message_the_rules_got_right(path: object, client: Test
         if ruled == case.expect and routed != ruled:
             lost.append((case.expect, routed, case.text))
     assert lost == []
+
+
+def test_mid_request_a_question_about_a_person_is_answered_and_the_request_goes_on(
+    chat: Callable[..., Chat], db: Callable[[], Session]
+) -> None:
+    me = chat(transport="simulate")
+    me.say("我要抗原")
+    me.say("同意")
+    reply = me.say("楼栋长是干啥的")
+    assert me.last["faq_id"] is not None and "楼栋长" in reply
+    assert "几口人" in reply  # the pending question, asked again
+    assert tickets_of(db(), me.openid) == []  # nobody was handed the chat
+    assert "最多可领" in me.say("3")
