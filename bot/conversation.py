@@ -173,8 +173,8 @@ def _converse(turn: Turn, text: str) -> Reply:
     if text.isdigit():
         return start_menu_item(turn, text, prefix)
     routed = _route(turn, text)
-    if routed.lookup is not None:
-        reply = policy.answer(turn, text, lookup=routed.lookup, instead_of=routed.instead_of)
+    if routed.intent == Intent.POLICY:
+        reply = policy.answer(turn, text, lookup=routed.lookup, request=routed.request)
     else:
         reply = start(turn, routed.intent, text)
     if prefix and reply.text:

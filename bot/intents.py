@@ -158,6 +158,11 @@ def normalize_for_intent(text: str) -> str:
     return text
 
 
+def named_service(text: str) -> Intent | None:
+    """The service (antigen, medicine, referral) a message names, whether it asks for it or about it."""
+    return _service(normalize_for_intent(text))
+
+
 def _service(text: str) -> Intent | None:
     for intent, pattern in _SERVICES:
         if pattern.search(text):

@@ -14,13 +14,13 @@ if TYPE_CHECKING:
 
 
 def answer(
-    turn: Turn, text: str, offer_choices: bool = True, lookup: Lookup | None = None, instead_of: Intent | None = None
+    turn: Turn, text: str, offer_choices: bool = True, lookup: Lookup | None = None, request: Intent | None = None
 ) -> Reply:
     """Answer from the knowledge base when confident; numbered choices when unsure; else a human.
 
     Without ``offer_choices`` (in the middle of a request, where a number answers the request's own
-    question) only a sure answer is given. ``lookup`` is one already made (bot.routing); ``instead_of``
-    the request the rules had read, which the answer then says how to make.
+    question) only a sure answer is given. ``lookup`` is one already made (bot.routing); ``request``
+    one the message could also be, which a sure answer then says how to make.
     """
     if turn.knowledge is None:
         return Reply(texts.not_understood(turn.office_phone), intent=Intent.UNKNOWN)
@@ -33,7 +33,7 @@ def answer(
         entry = lookup.answer
         if not lookup.tentative:
             reply = texts.policy_answer(entry.answer, entry.source)
-            hint = texts.how_to_ask_for(instead_of) if instead_of is not None else ""
+            hint = texts.how_to_ask_for(request) if request is not None else ""
             return Reply(f"{reply}\n{hint}" if hint else reply, intent=Intent.POLICY, faq_id=entry.id)
         turn.state.context["choices"] = [other.id for other in lookup.suggestions]
         others = [other.question for other in lookup.suggestions]

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from bot.intents import Intent, detect, may_be_policy
+from bot.intents import Intent, detect, may_be_policy, named_service
 
 if TYPE_CHECKING:
     from knowledge.base import KnowledgeBase, Lookup
@@ -24,13 +24,17 @@ if TYPE_CHECKING:
 class Route:
     intent: Intent
     lookup: Lookup | None = None  # the knowledge base's finding, when it took the message
-    instead_of: Intent | None = None  # what the rules had said, when the knowledge base took it
+    # A request the message could be (what the rules had read, or the service a question names):
+    # a sure answer then says how to make it.
+    request: Intent | None = None
 
 
 def route(
     text: str, knowledge: KnowledgeBase | None, region: str | None, has_open_requests: Callable[[], bool]
 ) -> Route:
     intent = detect(text)
+    if intent == Intent.POLICY:
+        return Route(intent, request=named_service(text))
     if knowledge is None or not may_be_policy(text, intent):
         return Route(intent)
     if intent == Intent.STATUS and has_open_requests():
@@ -43,4 +47,4 @@ def route(
         # Unknown, or a status question from someone with nothing open: the rules have nothing to
         # give, so even the base's choices are better.
         taken = lookup.answer is not None or bool(lookup.suggestions)
-    return Route(Intent.POLICY, lookup, intent) if taken else Route(intent)
+    return Route(Intent.POLICY, lookup, request=intent) if taken else Route(intent)

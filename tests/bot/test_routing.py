@@ -48,6 +48,14 @@ def test_the_answer_says_how_to_make_the_request_the_rules_had_read(chat: Callab
     assert "回复“进度”" in chat("oOther", transport="simulate").say("阳了在屋头有人管没")
 
 
+def test_a_sure_answer_about_a_service_says_how_to_ask_for_it(chat: Callable[..., Chat]) -> None:
+    me = chat(transport="simulate")
+    reply = me.say("布洛芬怎么吃")
+    assert me.last["intent"] == "policy" and me.last["faq_id"] is not None
+    assert reply.rstrip().endswith("请回复“买药”。")
+    assert "回复“买药”" not in chat("oOther", transport="simulate").say("老人打疫苗有绿色通道吗")
+
+
 @pytest.mark.parametrize(
     "text", ["转人工", "我要找网格员", "帮我找下我们楼的网格员", "网格员电话多少", "咨询一下工作人员"]
 )
