@@ -159,8 +159,12 @@ def normalize_for_intent(text: str) -> str:
 
 
 def named_service(text: str) -> Intent | None:
-    """The service (antigen, medicine, referral) a message names, whether it asks for it or about it."""
-    return _service(normalize_for_intent(text))
+    """The service (antigen, medicine, referral) a message names, whether it asks for it or about it.
+
+    A vaccination question names none: the 医院 of "去医院打疫苗要预约吗" is where one is vaccinated.
+    """
+    norm = normalize_for_intent(text)
+    return None if _VACCINE.search(norm) else _service(norm)
 
 
 def _service(text: str) -> Intent | None:

@@ -1,11 +1,11 @@
-"""Which way a free-text message goes: the rules' intent, or the knowledge base where it is sure.
+"""Which way a free-text message goes: the rules' intent, or the knowledge base.
 
-The rules (bot.intents) cannot tell "网格员会上门不" (a policy question) from "找网格员" (asking for a
-person), nor "社区发抗原不" from "社区发点抗原给我": both name the same words. Where the rules chose
-on such words only (``may_be_policy``), the knowledge base takes the message: with a sure answer where
-a person was asked for, with its choices too where the rules had nothing to give (unknown, or a status
-question from a resident with no open request). Emergencies, cancellations and
-messages that ask for something outright never reach it.
+The rules (bot.intents) cannot tell "楼栋长是干啥的" (a policy question) from "找楼栋长" (asking for a
+person), nor "阳了在屋头有人管没" from "我的单子有人管没": they share the words. Where the rules chose
+on such words only (``may_be_policy``), the knowledge base takes the message: on a sure answer where a
+person was named, with its choices too where the rules had nothing to give (unknown, or a status
+question from a resident with no open request). Emergencies, cancellations, requests for a service
+and messages that ask for a person or about the resident's own request never reach it.
 """
 
 from __future__ import annotations

@@ -118,3 +118,10 @@ def test_mid_request_a_question_about_a_person_is_answered_and_the_request_goes_
     assert "几口人" in reply  # the pending question, asked again
     assert tickets_of(db(), me.openid) == []  # nobody was handed the chat
     assert "最多可领" in me.say("3")
+
+
+def test_a_vaccination_question_naming_a_hospital_gets_no_referral_hint(chat: Callable[..., Chat]) -> None:
+    me = chat(transport="simulate")
+    reply = me.say("老人去医院打疫苗有绿色通道吗")
+    assert me.last["intent"] == "policy" and me.last["faq_id"] is not None
+    assert "联系医院" not in reply
