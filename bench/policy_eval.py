@@ -195,12 +195,14 @@ def bot_table(outcomes: list[BotOutcome]) -> None:
     kb_silent = sum(o.faq_key is None and not o.choices and o.reply.startswith(no_answer) for o in policy)
     elsewhere: dict[str, int] = {}
     for o in policy:
-        if o.faq_key is None and not o.choices and not o.reply.startswith(no_answer):
+        if o.faq_key is None and not o.choices and not o.reply.startswith(no_answer):  # another route
             elsewhere[str(o.intent)] = elsewhere.get(str(o.intent), 0) + 1
     rejected = sum(o.faq_key is None for o in nones)
     print(f"{'metric':<44}{'count':>16}")
     print("-" * 60)
+    with_request = sum(o.faq_key in o.expect and o.intent != "policy" for o in policy)
     print(f"{'policy questions answered correctly':<44}{rate(right, len(policy)):>16}")
+    print(f"{'  of which a request started after it':<44}{rate(with_request, len(policy)):>16}")
     print(f"{'  + right one only among the choices':<44}{rate(offered, len(policy)):>16}")
     print(f"{'policy questions answered wrongly':<44}{rate(wrong, len(policy)):>16}")
     print(f"{'  the knowledge base had no answer':<44}{rate(kb_silent, len(policy)):>16}")

@@ -177,6 +177,11 @@ def _converse(turn: Turn, text: str) -> Reply:
         reply = policy.answer(turn, text, lookup=routed.lookup, request=routed.request)
     else:
         reply = start(turn, routed.intent, text)
+        answer = routed.lookup.answer if routed.lookup is not None else None
+        if answer is not None and reply.text:
+            # A question about the service the request is for: the rule first, then the request.
+            reply.text = f"{texts.policy_answer(answer.answer, answer.source)}\n\n{reply.text}"
+            reply.faq_id = answer.id
     if prefix and reply.text:
         reply.text = prefix + reply.text
     return reply

@@ -211,6 +211,19 @@ def detect(text: str) -> Intent:
     return Intent.UNKNOWN
 
 
+SERVICES = frozenset(intent for intent, _ in _SERVICES)
+
+
+def asks_about_service(text: str) -> bool:
+    """A question about a service rather than a demand for it: "社区有抗原发吗", "退烧药没得了咋办".
+
+    It starts the service's request all the same (docs/CONVERSATIONS.md); bot.routing adds the
+    knowledge base's answer before it when the base is sure. "我要抗原", "帮我买药" ask outright.
+    """
+    norm = normalize_for_intent(text)
+    return bool(_QUESTION.search(norm)) and not _STRONG_REQUEST.search(norm)
+
+
 def may_be_policy(text: str, intent: Intent) -> bool:
     """Whether the rules chose ``intent`` only on words policy questions also use.
 

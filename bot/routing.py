@@ -4,8 +4,11 @@ The rules (bot.intents) cannot tell "楼栋长是干啥的" (a policy question) 
 person), nor "阳了在屋头有人管没" from "我的单子有人管没": they share the words. Where the rules chose
 on such words only (``may_be_policy``), the knowledge base takes the message: on a sure answer where a
 person was named, with its choices too where the rules had nothing to give (unknown, or a status
-question from a resident with no open request). Emergencies, cancellations, requests for a service
-and messages that ask for a person or about the resident's own request never reach it.
+question from a resident with no open request). Emergencies, cancellations and messages that ask for
+a person or about the resident's own request never reach it.
+
+A service asked about in a question ("社区有抗原发吗") stays a request: its flow starts, and a sure
+answer of the knowledge base comes first, so that the resident reads the rule and can go on at once.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from bot.intents import Intent, detect, may_be_policy, named_service
+from bot.intents import SERVICES, Intent, asks_about_service, detect, may_be_policy, named_service
 
 if TYPE_CHECKING:
     from knowledge.base import KnowledgeBase, Lookup
@@ -23,7 +26,9 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class Route:
     intent: Intent
-    lookup: Lookup | None = None  # the knowledge base's finding, when it took the message
+    # The knowledge base's finding, when it took the message (intent POLICY), or its sure answer to a
+    # question about the service a request is for (intent ANTIGEN, MEDICINE or REFERRAL).
+    lookup: Lookup | None = None
     # A request the message could be (what the rules had read, or the service a question names):
     # a sure answer then says how to make it.
     request: Intent | None = None
@@ -35,6 +40,10 @@ def route(
     intent = detect(text)
     if intent == Intent.POLICY:
         return Route(intent, request=named_service(text))
+    if intent in SERVICES and knowledge is not None and asks_about_service(text):
+        lookup = knowledge.lookup(text, region=region)
+        sure = lookup.answer is not None and not lookup.tentative
+        return Route(intent, lookup if sure else None)
     if knowledge is None or not may_be_policy(text, intent):
         return Route(intent)
     if intent == Intent.STATUS and has_open_requests():

@@ -81,6 +81,20 @@ def test_a_service_asked_about_as_a_question_still_starts_its_flow(text: str, ch
     assert me.last["intent"] in ("antigen", "medicine")
 
 
+def test_the_rule_comes_before_the_request_when_the_base_is_sure(
+    chat: Callable[..., Chat], db: Callable[[], Session]
+) -> None:
+    me = chat(transport="simulate")
+    reply = me.say("社区有抗原发吗")
+    assert me.last["intent"] == "antigen" and _key(db, me.last["faq_id"]) == "antigen-from-community"
+    rule, request = reply.split("\n\n", 1)
+    assert "依据" in rule and "同意" in request and "同意" not in rule
+    assert "几口人" in me.say("同意")  # the request goes on as before
+    # Asked for outright, the request starts at once, with no rule before it.
+    other = chat("oOther", transport="simulate")
+    assert "依据" not in other.say("我要抗原") and other.last["faq_id"] is None
+
+
 @pytest.mark.parametrize("text", ["新年快乐", "蓝色的大象飞过去了"])
 def test_small_talk_and_noise_are_not_answered_from_the_base_nor_logged(
     text: str, chat: Callable[..., Chat], db: Callable[[], Session]
