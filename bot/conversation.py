@@ -11,7 +11,7 @@ from bot import commands, policy, texts
 from bot.flows import FLOWS, emergency, flow_for, handoff
 from bot.flows.handoff import human
 from bot.flows.status import CANCEL_BY_NUMBER, KEPT, CancelFlow, open_tickets, start_cancel, status
-from bot.intents import MENU_INTENTS, Intent
+from bot.intents import MENU_INTENTS, Intent, is_greeting
 from bot.messages import Reply
 from bot.parsing import clean
 from bot.routing import Route, route
@@ -259,6 +259,8 @@ def start(turn: Turn, intent: str, text: str = "") -> Reply:
         return policy.answer(turn, text)
     if intent == Intent.POLICY:
         return Reply("请直接说出您想了解的政策问题，如“老人打疫苗有绿色通道吗”。", intent=Intent.POLICY)
+    if text and is_greeting(text):
+        return Reply(texts.greeting_back(), intent=None)
     return Reply(texts.not_understood(turn.office_phone), intent=Intent.UNKNOWN)
 
 

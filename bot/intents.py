@@ -144,10 +144,13 @@ _POLICY_TOPIC = _words(
     r"报销 医保 处方 绿色通道 出行 返乡 回老家 报备 上班 复工 上学 开学 探视 养老院 封 乙类乙管 发热 发烧 献血 "
     r"独居 老人 孕妇 儿童 服务 照顾 反映 平台 网上 社区 新冠 病毒 防疫 防控 居家 血氧"
 )
+# Season's greetings and greetings of the hour, at the start of a message: answered in kind.
+_GREETING = _words(
+    r"^(祝您|祝你|祝)?(新年|春节|节日|元旦|中秋|国庆)快乐 ^过年好 ^(给您|给你)?拜年 ^(早上|上午|中午|下午|晚上)好 ^晚安"
+)
 _SMALL_TALK = _words(
     r"天气 几号 星期几 礼拜几 你是谁 你叫什么 干嘛 干啥呢 嘎哈 哈哈 呵呵 红包 早上好 晚上好 中午好 晚安 谢谢 "
-    r"多谢 唔该晒 辛苦了 好的 收到 ^(祝您|祝你|祝)?(新年|春节|节日|元旦|中秋)快乐 ^过年好 ^(给您|给你)?拜年 "
-    r"^嗯+$ ^哦+$ ^啊+$"
+    r"多谢 唔该晒 辛苦了 好的 收到 ^嗯+$ ^哦+$ ^啊+$"
 )
 
 
@@ -204,7 +207,7 @@ def detect(text: str) -> Intent:
     service = _service(norm)
     if service is not None:
         return _request_or_question(service, norm)
-    if _SMALL_TALK.search(norm) and not _POLICY_TOPIC.search(norm):
+    if (_SMALL_TALK.search(norm) or _GREETING.search(norm)) and not _POLICY_TOPIC.search(norm):
         return Intent.UNKNOWN
     if _POLICY_TOPIC.search(norm) or (_QUESTION.search(norm) and len(norm) >= 4):
         return Intent.POLICY
@@ -212,6 +215,12 @@ def detect(text: str) -> Intent:
 
 
 SERVICES = frozenset(intent for intent, _ in _SERVICES)
+
+
+def is_greeting(text: str) -> bool:
+    """新年快乐, 早上好 …: a greeting to return, not a question nobody can answer."""
+    norm = normalize_for_intent(text)
+    return bool(_GREETING.search(norm)) and not _POLICY_TOPIC.search(norm)
 
 
 def asks_about_service(text: str) -> bool:
@@ -236,7 +245,7 @@ def may_be_policy(text: str, intent: Intent) -> bool:
     norm = normalize_for_intent(text)
     if intent == Intent.UNKNOWN:
         chinese = re.findall(r"[\u4e00-\u9fff]", norm)
-        return len(chinese) >= 4 and not _SMALL_TALK.search(norm)
+        return len(chinese) >= 4 and not _SMALL_TALK.search(norm) and not _GREETING.search(norm)
     if intent == Intent.HUMAN:
         return not _HUMAN_ASK.search(norm)
     if intent == Intent.STATUS:

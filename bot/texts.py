@@ -152,6 +152,10 @@ def flow_pending(title: str) -> str:
     return f"（您的{title}还没办完）"
 
 
+def greeting_back() -> str:
+    return "您好！祝您和家人身体健康。需要帮忙请直接告诉我，或回复“帮助”查看菜单。"
+
+
 def thanks() -> str:
     return "不客气！还需要什么帮助，回复“帮助”查看菜单。"
 

@@ -96,7 +96,7 @@ def test_the_rule_comes_before_the_request_when_the_base_is_sure(
     assert "依据" not in other.say("我要抗原") and other.last["faq_id"] is None
 
 
-@pytest.mark.parametrize("text", ["新年快乐", "蓝色的大象飞过去了"])
+@pytest.mark.parametrize("text", ["新年快乐", "早上好呀", "蓝色的大象飞过去了"])
 def test_small_talk_and_noise_are_not_answered_from_the_base_nor_logged(
     text: str, chat: Callable[..., Chat], db: Callable[[], Session]
 ) -> None:
@@ -155,3 +155,9 @@ def test_few_of_our_policy_questions_are_routed_away_from_the_knowledge_base(cli
             away.append(text)
     assert len(policy) >= 120
     assert len(away) <= 12, away
+
+
+@pytest.mark.parametrize("text", ["新年快乐", "祝您春节快乐！", "早上好"])
+def test_a_greeting_is_returned(text: str, chat: Callable[..., Chat]) -> None:
+    reply = chat().say(text)
+    assert reply.startswith("您好！") and "帮不上忙" not in reply
