@@ -39,7 +39,10 @@ def route(
 ) -> Route:
     intent = detect(text)
     if intent == Intent.POLICY:
-        return Route(intent, request=named_service(text))
+        # A policy question about antigen is about a result or a test (抗原阳性了怎么办), hardly a wish
+        # for kits: no "要抗原" after its answer. Medicine and hospital questions get theirs.
+        service = named_service(text)
+        return Route(intent, request=service if service != Intent.ANTIGEN else None)
     if intent in SERVICES and knowledge is not None and asks_about_service(text):
         lookup = knowledge.lookup(text, region=region)
         sure = lookup.answer is not None and not lookup.tentative

@@ -56,6 +56,9 @@ def test_a_sure_answer_about_a_service_says_how_to_ask_for_it(chat: Callable[...
     assert me.last["intent"] == "policy" and me.last["faq_id"] is not None
     assert reply.rstrip().endswith("请回复“买药”。")
     assert "回复“买药”" not in chat("oOther", transport="simulate").say("老人打疫苗有绿色通道吗")
+    # Someone whose test was positive is not offered kits.
+    positive = chat("oPositive", transport="simulate")
+    assert "要抗原" not in positive.say("抗原阳性了怎么办") and positive.last["faq_id"] is not None
 
 
 @pytest.mark.parametrize(
