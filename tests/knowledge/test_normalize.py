@@ -46,6 +46,14 @@ def test_garbage_normalises_to_empty() -> None:
 def test_content_engineers_dialect_words() -> None:
     assert normalize("屋头没得退烧药了") == normalize("家里没有退烧药了")
     assert normalize("打新冠针") == normalize("打疫苗") == normalize("接种")
+
+
+def test_words_of_other_dialects_map_too() -> None:
+    """Hubei, Cantonese, Wu, Shaanxi and Northern words residents of other provinces write."""
+    assert normalize("屋企冇退烧药了 么样搞") == normalize("家里没有退烧药了 怎么办")
+    assert normalize("去睇病要预约吗") == normalize("去看病要预约吗")
+    assert normalize("核酸点在哪达") == normalize("核酸点在哪里")
+    assert normalize("姥姥姥爷能打疫苗不") == normalize("老人能打疫苗不")
     assert normalize("办酒席") == normalize("婚宴") == normalize("办酒")
     assert normalize("阳了") == normalize("感染")
 
