@@ -176,12 +176,7 @@ def _converse(turn: Turn, text: str) -> Reply:
     if routed.intent == Intent.POLICY:
         reply = policy.answer(turn, text, lookup=routed.lookup, request=routed.request)
     else:
-        reply = start(turn, routed.intent, text)
-        answer = routed.lookup.answer if routed.lookup is not None else None
-        if answer is not None and reply.text:
-            # A question about the service the request is for: the rule first, then the request.
-            reply.text = f"{texts.policy_answer(answer.answer, answer.source)}\n\n{reply.text}"
-            reply.faq_id = answer.id
+        reply = _start_routed(turn, routed, text)
     if prefix and reply.text:
         reply.text = prefix + reply.text
     return reply
@@ -189,6 +184,16 @@ def _converse(turn: Turn, text: str) -> Reply:
 
 def _route(turn: Turn, text: str) -> Route:
     return route(text, turn.knowledge, turn.community.region, lambda: bool(open_tickets(turn)))
+
+
+def _start_routed(turn: Turn, routed: Route, text: str) -> Reply:
+    """Begin what the resident asked for; a question about the service a request is for gets the rule first."""
+    reply = start(turn, routed.intent, text)
+    answer = routed.lookup.answer if routed.lookup is not None else None
+    if answer is not None and reply.text:
+        reply.text = f"{texts.policy_answer(answer.answer, answer.source)}\n\n{reply.text}"
+        reply.faq_id = answer.id
+    return reply
 
 
 def _cancel_by_number(turn: Turn, number: str) -> Reply:
@@ -223,7 +228,8 @@ def _with_aside(turn: Turn, reply: Reply) -> Reply:
 
 def _off_script(turn: Turn, text: str) -> Reply | None:
     """Mid-flow, a message that is no answer to the question may be something else entirely."""
-    intent = _route(turn, text).intent
+    routed = _route(turn, text)
+    intent = routed.intent
     if intent == Intent.CANCEL and turn.state.flow == CancelFlow.name:
         return None  # "帮我取消抗原" at "要取消哪一项": the question is asked again, with the list
     if intent == Intent.CANCEL:
@@ -233,9 +239,9 @@ def _off_script(turn: Turn, text: str) -> Reply | None:
         return start(turn, intent, text)
     flow = flow_for(intent)
     if flow is not None and flow.name != turn.state.flow and len(text) >= 4:
-        return runner.start(turn, flow, text=text)
+        return _start_routed(turn, routed, text)
     if intent == Intent.POLICY and len(text) >= 6 and turn.knowledge is not None:
-        answer = policy.answer(turn, text, offer_choices=False)
+        answer = policy.answer(turn, text, offer_choices=False, lookup=routed.lookup)
         if answer.faq_id is not None:
             pending = runner.resume(turn)
             answer.text = f"{answer.text}\n\n{texts.flow_pending(FLOWS[turn.state.flow or ''].title)}{pending.text}"

@@ -59,4 +59,5 @@ def route(
         # Unknown, or a status question from someone with nothing open: the rules have nothing to
         # give, so even the base's choices are better.
         taken = lookup.answer is not None or bool(lookup.suggestions)
-    return Route(Intent.POLICY, lookup, request=intent) if taken else Route(intent)
+    request = Intent.HUMAN if intent == Intent.HUMAN else None  # unknown and status name no request
+    return Route(Intent.POLICY, lookup, request=request) if taken else Route(intent)

@@ -164,3 +164,14 @@ def test_few_of_our_policy_questions_are_routed_away_from_the_knowledge_base(cli
 def test_a_greeting_is_returned(text: str, chat: Callable[..., Chat]) -> None:
     reply = chat().say(text)
     assert reply.startswith("您好！") and "帮不上忙" not in reply
+
+
+def test_mid_request_a_question_about_another_service_gets_the_rule_and_that_request(
+    chat: Callable[..., Chat], db: Callable[[], Session]
+) -> None:
+    me = chat(transport="simulate")
+    me.say("我要退烧药")
+    me.say("同意")
+    reply = me.say("社区有抗原发吗")
+    assert _key(db, me.last["faq_id"]) == "antigen-from-community" and me.last["intent"] == "antigen"
+    assert "依据" in reply and "几口人" in reply
