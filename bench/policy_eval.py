@@ -103,6 +103,10 @@ UNCOVERED = "(uncovered)"
 
 
 def load_questions(only_set: str | None = None, path: Path = QUESTIONS_FILE) -> list[tuple[str, tuple[str, ...]]]:
+    """(question, expected keys) pairs; a .txt file (knowledge/model/ood_messages.txt) is all look-alikes."""
+    if path.suffix == ".txt":
+        lines = (line.strip() for line in path.read_text(encoding="utf-8").splitlines())
+        return [(line, ()) for line in lines if line and not line.startswith("#")]
     items = yaml.safe_load(path.read_text(encoding="utf-8"))["questions"]
     out = []
     for item in items:
@@ -209,6 +213,8 @@ def bot_table(outcomes: list[BotOutcome]) -> None:
     for intent, count in sorted(elsewhere.items(), key=lambda item: -item[1]):
         print(f"{'  routed to ' + intent:<44}{rate(count, len(policy)):>16}")
     print(f"{'non-policy questions not answered from it':<44}{rate(rejected, len(nones)):>16}")
+    offered_to_nones = sum(o.faq_key is None and bool(o.choices) for o in nones)
+    print(f"{'  of which offered choices':<44}{rate(offered_to_nones, len(nones)):>16}")
 
 
 def main_through_bot(sources: dict[str, tuple[str | None, Path]], region: str, quiet: bool) -> int:
@@ -247,8 +253,8 @@ def main() -> int:
         "--file",
         type=Path,
         action="append",
-        help="score this question file instead (repeatable; same format, `expect: uncovered` allowed), "
-        "each file one batch",
+        help="score this question file instead (repeatable; same format, `expect: uncovered` allowed; "
+        "a .txt file is one look-alike a line), each file one batch",
     )
     parser.add_argument(
         "--through-bot",

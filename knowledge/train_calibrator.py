@@ -260,6 +260,15 @@ def main() -> None:
     parser.add_argument("--no-tianchi", action="store_true")
     parser.add_argument("--kuake", type=int, default=1500)
     parser.add_argument("--out", type=Path, default=CALIBRATOR_PATH)
+    parser.add_argument(
+        "--resident-weight", type=float, default=RESIDENT_WEIGHT, help="weight of the resident rows (and look-alikes)"
+    )
+    parser.add_argument(
+        "--content-weight",
+        type=float,
+        default=1.0,
+        help="weight of the content leave-one-out rows (half without answers)",
+    )
     args = parser.parse_args()
 
     try:
@@ -283,13 +292,13 @@ def main() -> None:
     if not args.no_tianchi and (args.data / "tianchi-ncov-sim").is_dir():
         rows += tianchi_faq(args.data)
     weights = {
-        "content": 1.0,
-        "content-noans": 0.5,
-        "resident": RESIDENT_WEIGHT,
+        "content": args.content_weight,
+        "content-noans": 0.5 * args.content_weight,
+        "resident": args.resident_weight,
         "tianchi": 0.25,
         "tianchi-own": 0.5,
         "ood": 1.0,
-        "resident-none": RESIDENT_WEIGHT,
+        "resident-none": args.resident_weight,
         "kuake": 0.3,
     }
     print({s: sum(1 for r, _ in rows if r[2] == s) for s in weights})
