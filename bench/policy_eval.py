@@ -1,8 +1,8 @@
 """Score the policy knowledge base against the held-out resident questions.
 
-Loads knowledge/content/*.yaml (published entries only: a superseded entry is never served as current),
-builds knowledge.retrieval.FaqIndex over them, runs every question of bench/data/policy_questions.yaml
-and prints a small table and the misses.
+Loads knowledge/content/*.yaml, looks every question of bench/data/policy_questions.yaml up as the
+knowledge base does (KnowledgeSearch: the published entries, then a superseded entry surely meant, which
+the bot tells as no longer in force) and prints a small table and the misses.
 
     cd /work/main && .venv/bin/python bench/policy_eval.py [--verbose]
 
@@ -87,15 +87,44 @@ class Outcome:
         return any(key in self.expect and score >= SUGGEST_THRESHOLD for key, score in self.hits[:TOP_K])
 
 
-def load_published() -> list[Entry]:
+def load_published(status: str = "published") -> list[Entry]:
     entries: list[Entry] = []
     for path in sorted(CONTENT_DIR.glob("*.yaml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         for raw in data["entries"]:
-            if raw["status"] != "published":
+            if raw["status"] != status:
                 continue
             entries.append(Entry(raw["key"], raw["question"], tuple(raw["variants"]), raw["answer"]))
     return entries
+
+
+class KnowledgeSearch:
+    """The knowledge base's lookup (knowledge.base.KnowledgeBase.lookup) over the content files, any region.
+
+    The published entries first; below a sure answer, a superseded entry that is surely meant, found
+    among the published and the superseded together, is the answer (the bot tells it as no longer in force).
+    """
+
+    def __init__(self) -> None:
+        published, superseded = load_published(), load_published("superseded")
+        self.entries = published
+        self.keys = {i: entry.key for i, entry in enumerate([*published, *superseded], start=1)}
+        self.superseded = {entry.key for entry in superseded}
+        documents = [
+            Document(id=i, question=e.question, variants=e.variants, answer=e.answer)
+            for i, e in enumerate([*published, *superseded], start=1)
+        ]
+        self.index = FaqIndex.build(documents[: len(published)])
+        self.history = FaqIndex.build(documents)
+
+    def search(self, text: str) -> list[tuple[str, float]]:
+        hits = [(self.keys[hit.id], float(hit.score)) for hit in self.index.search(text, TOP_K)]
+        if hits and hits[0][1] >= ANSWER_THRESHOLD:
+            return hits
+        old = self.history.search(text, 1)
+        if old and old[0].score >= ANSWER_THRESHOLD and self.keys[old[0].id] in self.superseded:
+            return [(self.keys[old[0].id], float(old[0].score))]
+        return hits
 
 
 # A policy question that no entry answers yet (a gap in the content): never answered correctly.
@@ -271,13 +300,8 @@ def main() -> int:
     if args.through_bot:
         return main_through_bot(sources, args.region, args.quiet)
 
-    entries = load_published()
-    ids = {i: entry.key for i, entry in enumerate(entries, start=1)}
     started = time.perf_counter()
-    index = FaqIndex.build(
-        Document(id=i, question=e.question, variants=e.variants, answer=e.answer)
-        for i, e in enumerate(entries, start=1)
-    )
+    knowledge = KnowledgeSearch()
     build_s = time.perf_counter() - started
 
     started = time.perf_counter()
@@ -285,13 +309,15 @@ def main() -> int:
     by_set: dict[str, list[Outcome]] = {}
     for name, (only_set, path) in sources.items():
         by_set[name] = [
-            Outcome(text, expect, [(ids[hit.id], float(hit.score)) for hit in index.search(text, TOP_K)])
-            for text, expect in load_questions(only_set, path)
+            Outcome(text, expect, knowledge.search(text)) for text, expect in load_questions(only_set, path)
         ]
     outcomes = [o for name in batches for o in by_set[name]]
     query_ms = 1000 * (time.perf_counter() - started) / max(1, len(outcomes))
 
-    print(f"published entries indexed: {len(entries)}   build {build_s:.2f}s   {query_ms:.1f} ms/query")
+    print(
+        f"published entries indexed: {len(knowledge.entries)} (+ {len(knowledge.superseded)} superseded)"
+        f"   build {build_s:.2f}s   {query_ms:.1f} ms/query"
+    )
     print(
         f"thresholds: answer >= {ANSWER_THRESHOLD}   tentatively >= {LIKELY_THRESHOLD} and {LIKELY_GAP} ahead"
         f"   suggest >= {SUGGEST_THRESHOLD}"

@@ -189,7 +189,7 @@ def _route(turn: Turn, text: str) -> Route:
 def _start_routed(turn: Turn, routed: Route, text: str) -> Reply:
     """Begin what the resident asked for; a question about the service a request is for gets the rule first."""
     reply = start(turn, routed.intent, text)
-    answer = routed.lookup.answer if routed.lookup is not None else None
+    answer = routed.lookup.current if routed.lookup is not None else None
     if answer is not None and reply.text:
         reply.text = f"{texts.policy_answer(answer.answer, answer.source)}\n\n{reply.text}"
         reply.faq_id = answer.id

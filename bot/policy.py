@@ -10,7 +10,7 @@ from bot.messages import Reply
 from bot.turn import Turn
 
 if TYPE_CHECKING:
-    from knowledge.base import Lookup
+    from knowledge.base import FaqView, Lookup
 
 
 def answer(
@@ -32,7 +32,8 @@ def answer(
     if lookup.answer is not None:
         entry = lookup.answer
         if not lookup.tentative:
-            reply = texts.policy_answer(entry.answer, entry.source)
+            reply = _superseded(turn, entry, lookup.suggestions, offer_choices) if entry.superseded else None
+            reply = reply or texts.policy_answer(entry.answer, entry.source)
             hint = texts.how_to_ask_for(request) if request is not None else ""
             return Reply(f"{reply}\n{hint}" if hint else reply, intent=Intent.POLICY, faq_id=entry.id)
         turn.state.context["choices"] = [other.id for other in lookup.suggestions]
@@ -44,6 +45,16 @@ def answer(
         return Reply(texts.suggestions([entry.question for entry in lookup.suggestions]), intent=Intent.POLICY)
     turn.knowledge.log_unanswered(session=turn.session, text=text, openid=turn.resident.openid, best=lookup.best_score)
     return Reply(texts.unknown(turn.office_phone), intent=Intent.UNKNOWN)
+
+
+def _superseded(turn: Turn, entry: FaqView, replacements: list[FaqView], offer_choices: bool) -> str:
+    """An old rule, told as no longer in force, with how to read the one that replaced it."""
+    current = replacements[0] if replacements else None
+    if current is not None and offer_choices:
+        turn.state.context["choices"] = [current.id]
+    return texts.superseded_answer(
+        entry.answer, entry.source, entry.superseded_note, current.question if current else None, offer_choices
+    )
 
 
 def choose(turn: Turn, faq_id: int) -> Reply:

@@ -26,8 +26,8 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class Route:
     intent: Intent
-    # The knowledge base's finding, when it took the message (intent POLICY), or its sure answer to a
-    # question about the service a request is for (intent ANTIGEN, MEDICINE or REFERRAL).
+    # The knowledge base's finding, when it took the message (intent POLICY), or its sure answer in force
+    # to a question about the service a request is for (intent ANTIGEN, MEDICINE or REFERRAL).
     lookup: Lookup | None = None
     # A request the message could be (what the rules had read, or the service a question names):
     # a sure answer then says how to make it.
@@ -45,8 +45,7 @@ def route(
         return Route(intent, request=service if service != Intent.ANTIGEN else None)
     if intent in SERVICES and knowledge is not None and asks_about_service(text):
         lookup = knowledge.lookup(text, region=region)
-        sure = lookup.answer is not None and not lookup.tentative
-        return Route(intent, lookup if sure else None)
+        return Route(intent, lookup if lookup.current is not None else None)
     if knowledge is None or not may_be_policy(text, intent):
         return Route(intent)
     if intent == Intent.STATUS and has_open_requests():

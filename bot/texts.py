@@ -189,6 +189,18 @@ def policy_answer(answer: str, source: str) -> str:
     return f"{answer}\n依据：{source}" if source else answer
 
 
+def superseded_answer(answer: str, source: str, note: str | None, current: str | None, numbered: bool) -> str:
+    """A superseded rule: that it no longer applies and what replaced it first, then what it said."""
+    lines = [f"这是以前的规定，现在已不再执行。{note or ''}", f"以前的规定：{answer}"]
+    if source:
+        lines.append(f"依据：{source}（已停止执行）")
+    if current and numbered:
+        lines.append(f"回复“1”查看现在的规定：{current.rstrip('？?')}")
+    elif current:
+        lines.append(f"想了解现在的规定，可以问我：“{current}”")
+    return "\n".join(lines)
+
+
 # After a policy answer to a message that could also have been a request: how to make the request.
 _HOW_TO_ASK = {
     "antigen": "需要社区送抗原，请回复“要抗原”。",

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import Session, func, select
 
 from hotline.timeutil import utcnow
-from knowledge.models import FaqEntry, FaqRevision, UnansweredQuestion, in_force
+from knowledge.models import FaqEntry, FaqRevision, FaqStatus, UnansweredQuestion, in_force
 from knowledge.retrieval import ANSWER_THRESHOLD, SUGGEST_THRESHOLD, Document, FaqIndex, is_likely
 
 __all__ = ["FaqView", "KnowledgeBase", "Lookup", "in_force", "region_key"]
@@ -39,6 +39,14 @@ class FaqView:
     question: str
     answer: str
     source: str
+    # A superseded entry is served only as a rule no longer in force: this note says what replaced it,
+    # and ``replaced_by`` is the id of the entry in force that did.
+    superseded_note: str | None = None
+    replaced_by: int | None = None
+
+    @property
+    def superseded(self) -> bool:
+        return self.replaced_by is not None
 
 
 @dataclass(frozen=True)
@@ -47,6 +55,13 @@ class Lookup:
     suggestions: list[FaqView]  # the choices offered; with a tentative answer, the other candidates
     best_score: float | None
     tentative: bool = False  # the answer is likely, not sure: shown with the other choices after it
+
+    @property
+    def current(self) -> FaqView | None:
+        """A sure answer in force: what may be told as today's rule (or put before a request)."""
+        if self.answer is None or self.tentative or self.answer.superseded:
+            return None
+        return self.answer
 
     def as_choices(self) -> Lookup:
         """A tentative answer as the first of the choices; a sure answer or choices stay as they are."""
@@ -61,20 +76,50 @@ def region_key(region: str | None) -> str:
 
 
 @dataclass(frozen=True)
-class _Snapshot:
-    """One consistent generation: readers take the whole object, so entries and indexes always match."""
-
-    entries: dict[int, FaqView] = field(default_factory=dict)
-    everything: FaqIndex = field(default_factory=lambda: FaqIndex.build([]))
+class _Indexes:
+    everything: FaqIndex
     # One index per region (its entries plus the nationwide ones), so regional entries of elsewhere
     # never take a candidate slot from an entry this resident may be served.
-    by_region: dict[str, FaqIndex] = field(default_factory=dict)
+    by_region: dict[str, FaqIndex]
 
-    def index_for(self, region: str | None) -> FaqIndex:
+    @classmethod
+    def build(cls, documents: dict[int, Document], regions: dict[int, str]) -> _Indexes:
+        grouped: dict[str, list[int]] = {}
+        for doc_id in documents:
+            grouped.setdefault(regions[doc_id], []).append(doc_id)
+        national = grouped.get(NATIONWIDE, [])
+        by_region = {
+            region: FaqIndex.build(documents[i] for i in (ids if region == NATIONWIDE else [*national, *ids]))
+            for region, ids in grouped.items()
+        }
+        return cls(FaqIndex.build(documents.values()), by_region)
+
+    def for_region(self, region: str | None) -> FaqIndex:
         key = region_key(region)
         if not key:
             return self.everything
         return self.by_region.get(key) or self.by_region.get(NATIONWIDE) or FaqIndex.build([])
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    """One consistent generation: readers take the whole object, so entries and indexes always match."""
+
+    entries: dict[int, FaqView] = field(default_factory=dict)
+    current: _Indexes = field(default_factory=lambda: _Indexes(FaqIndex.build([]), {}))
+    # Superseded entries whose replacement is in force, indexed together with the entries in force, so
+    # that an old rule is found only where it beats every current one.
+    superseded: dict[int, FaqView] = field(default_factory=dict)
+    history: _Indexes | None = None
+
+
+def _document(faq_id: int, row: FaqEntry) -> Document:
+    return Document(id=faq_id, question=row.question, variants=tuple(row.variants), answer=row.answer)
+
+
+def _view(faq_id: int, row: FaqEntry, replaced_by: int | None = None) -> FaqView:
+    note = row.superseded_note if replaced_by is not None else None
+    return FaqView(faq_id, row.question, row.answer, row.source, superseded_note=note, replaced_by=replaced_by)
 
 
 Signature = tuple[int, datetime | None, int | None, date]
@@ -95,30 +140,29 @@ class KnowledgeBase:
         return count, updated, revision, utcnow().date()
 
     def refresh(self) -> int:
-        """Rebuild the indexes from the entries in force now; returns how many are served."""
+        """Rebuild the indexes from the entries in force now and the old ones they replaced.
+
+        Returns how many entries are served as current.
+        """
         # Serialised, so a slow older rebuild can never overwrite a newer one.
         with self._refresh_lock:
             today = utcnow().date()
             with Session(self.engine) as session:
                 signature = self._signature_now(session)
-                rows = [row for row in session.exec(select(FaqEntry)).all() if row.id and in_force(row, today)]
-            documents = {
-                row.id: Document(id=row.id, question=row.question, variants=tuple(row.variants), answer=row.answer)
-                for row in rows
-                if row.id
+                rows = {row.id: row for row in session.exec(select(FaqEntry)).all() if row.id is not None}
+            served = {i: row for i, row in rows.items() if in_force(row, today)}
+            by_key = {row.key: i for i, row in served.items() if row.key}
+            old = {
+                i: row for i, row in rows.items() if row.status == FaqStatus.SUPERSEDED and row.superseded_by in by_key
             }
-            regions: dict[str, list[int]] = {}
-            for row in rows:
-                regions.setdefault(region_key(row.region) or NATIONWIDE, []).append(row.id or 0)
-            national = regions.get(NATIONWIDE, [])
-            by_region = {
-                region: FaqIndex.build(documents[i] for i in (ids if region == NATIONWIDE else [*national, *ids]))
-                for region, ids in regions.items()
-            }
+            both = {**served, **old}
+            documents = {i: _document(i, row) for i, row in both.items()}
+            regions = {i: region_key(row.region) or NATIONWIDE for i, row in both.items()}
             self._snapshot = _Snapshot(
-                entries={row.id: FaqView(row.id, row.question, row.answer, row.source) for row in rows if row.id},
-                everything=FaqIndex.build(documents.values()),
-                by_region=by_region,
+                entries={i: _view(i, row) for i, row in served.items()},
+                current=_Indexes.build({i: documents[i] for i in served}, regions),
+                superseded={i: _view(i, row, replaced_by=by_key[row.superseded_by or ""]) for i, row in old.items()},
+                history=_Indexes.build(documents, regions) if old else None,
             )
             self._signature = signature
             self._checked_at = time.monotonic()
@@ -144,23 +188,40 @@ class KnowledgeBase:
         """Answer above the threshold, the closest questions in the middle band, else nothing.
 
         In the middle band a clearly leading entry (retrieval.is_likely) is answered tentatively, with
-        the other close questions as choices.
+        the other close questions as choices. Below a sure answer, a question surely about a superseded
+        rule ("封控区的菜谁帮忙买") gets that old entry, marked superseded, with its replacement as the
+        one choice: the bot says it is no longer in force, never serves it as current.
 
         ``region`` is the resident's community region: entries of other regions are not served;
         empty serves every region.
         """
         self.refresh_if_stale()
         snapshot = self._snapshot
-        hits = [hit for hit in snapshot.index_for(region).search(text, k=MAX_SUGGESTIONS) if hit.id in snapshot.entries]
+        index = snapshot.current.for_region(region)
+        hits = [hit for hit in index.search(text, k=MAX_SUGGESTIONS) if hit.id in snapshot.entries]
+        if hits and hits[0].score >= ANSWER_THRESHOLD:
+            return Lookup(snapshot.entries[hits[0].id], [], hits[0].score)
+        old = self._superseded(snapshot, text, region)
+        if old is not None:
+            return old
         if not hits:
             return Lookup(None, [], None)
         best = hits[0]
-        if best.score >= ANSWER_THRESHOLD:
-            return Lookup(snapshot.entries[best.id], [], best.score)
         suggestions = [snapshot.entries[hit.id] for hit in hits if hit.score >= SUGGEST_THRESHOLD]
         if is_likely([hit.score for hit in hits]):
             return Lookup(suggestions[0], suggestions[1:], best.score, tentative=True)
         return Lookup(None, suggestions, best.score)
+
+    @staticmethod
+    def _superseded(snapshot: _Snapshot, text: str, region: str | None) -> Lookup | None:
+        """An old rule the question is surely about, with the entry that replaced it as the one choice."""
+        history = snapshot.history.for_region(region) if snapshot.history is not None else None
+        hits = history.search(text, k=1) if history is not None else []
+        if not hits or hits[0].score < ANSWER_THRESHOLD or hits[0].id not in snapshot.superseded:
+            return None
+        entry = snapshot.superseded[hits[0].id]
+        replacement = snapshot.entries.get(entry.replaced_by or 0)
+        return Lookup(entry, [replacement] if replacement else [], hits[0].score)
 
     def get(self, faq_id: int) -> FaqView | None:
         return self._snapshot.entries.get(faq_id)

@@ -227,3 +227,5 @@ class LookupPublic(BaseModel):
     suggestion_ids: list[int]  # with a tentative answer: the other choices shown after it
     best_score: float | None
     tentative: bool = False  # answered as likely, not sure: "您问的可能是…" with the choices after it
+    # answered with a superseded entry, told as no longer in force; the one suggestion replaced it
+    superseded: bool = False

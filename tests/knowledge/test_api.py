@@ -292,6 +292,17 @@ def test_lookup_shows_what_the_bot_would_answer(
     assert body["answer_id"] not in elsewhere["suggestion_ids"]
 
 
+def test_the_try_box_shows_an_old_rule_as_superseded_with_its_replacement(
+    client: TestClient, admin_headers: Headers, engine: Engine, content: list[dict[str, Any]]
+) -> None:
+    old = next(raw for raw in content if raw["key"] == "cq2022-sealed-area-supplies")
+    body = client.get("/api/faq/lookup", params={"q": old["question"]}, headers=admin_headers).json()
+    assert body["answer_id"] == _id_of(engine, old["key"]) and body["superseded"] is True
+    assert body["suggestion_ids"] == [_id_of(engine, old["superseded_by"])]
+    current = client.get("/api/faq/lookup", params={"q": "老人打疫苗有绿色通道吗"}, headers=admin_headers).json()
+    assert current["answer_id"] is not None and current["superseded"] is False
+
+
 # --- unanswered ------------------------------------------------------------------------------------
 
 
