@@ -66,7 +66,9 @@ def agreement(ours_floor: float, cosine_floor: float) -> Rule:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--ncppolicies", action="store_true", help="also dense hit@1 on ncppolicies (about 2 min)")
+    parser.add_argument(
+        "--ncppolicies", action="store_true", help="also dense hit@1 on ncppolicies (about 10 min on 2 cores)"
+    )
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     args = parser.parse_args()
 

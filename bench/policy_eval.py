@@ -32,6 +32,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from knowledge.base import OLD_RULE_THRESHOLD  # noqa: E402
 from knowledge.retrieval import (  # noqa: E402
     ANSWER_THRESHOLD,
     LIKELY_GAP,
@@ -122,7 +123,7 @@ class KnowledgeSearch:
         if hits and hits[0][1] >= ANSWER_THRESHOLD:
             return hits
         old = self.history.search(text, 1)
-        if old and old[0].score >= ANSWER_THRESHOLD and self.keys[old[0].id] in self.superseded:
+        if old and old[0].score >= OLD_RULE_THRESHOLD and self.keys[old[0].id] in self.superseded:
             return [(self.keys[old[0].id], float(old[0].score))]
         return hits
 
