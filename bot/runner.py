@@ -66,7 +66,7 @@ class FlowRunner:
         flow = self.flows[state.flow or ""]
         answer = _answer(text)
         if state.step == CONSENT:
-            return self._consent(turn, flow, answer)
+            return self._consent(turn, flow, answer, fallback)
         if state.step == CONFIRM:
             return self._confirm(turn, flow, answer)
         if state.step == EDIT:
@@ -162,7 +162,9 @@ class FlowRunner:
 
     # -- steps -------------------------------------------------------------------------------
 
-    def _consent(self, turn: Turn, flow: Flow, answer: str) -> Reply | None:
+    def _consent(
+        self, turn: Turn, flow: Flow, answer: str, fallback: Callable[[], Reply | None] | None = None
+    ) -> Reply | None:
         purpose = flow.consent_purpose or flow.title
         if answer in YES or answer.startswith("同意"):
             resident_service.record_consent(session=turn.session, resident=turn.resident, granted=True, purpose=purpose)
@@ -175,6 +177,11 @@ class FlowRunner:
             )
             turn.state.clear_flow()
             return Reply(texts.consent_refused(turn.office_phone), intent=flow.name)
+        if turn.resident.consent is not False and len(answer) > 6 and fallback is not None:
+            # A question before deciding ("买药要钱不"): answered, and the consent question asked again.
+            other = fallback()
+            if other is not None:
+                return other
         if turn.resident.consent is False or len(answer) > 6:
             turn.state.clear_flow()
             return None

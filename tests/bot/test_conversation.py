@@ -36,6 +36,22 @@ def test_a_policy_question_mid_flow_is_answered_and_the_question_repeated(chat: 
     assert "最多可领" in me.say("3")  # and the flow goes on
 
 
+def test_a_policy_question_before_consenting_is_answered_and_consent_asked_again(chat: Callable[..., Chat]) -> None:
+    me = chat(transport="simulate")
+    me.say("帮我买药")
+    reply = me.say("老人打疫苗有绿色通道吗")
+    assert me.last["faq_id"] is not None and me.last["intent"] == "policy"
+    assert "买药登记还没办完" in reply and "回复“同意”继续" in reply
+    assert "已记录您的同意" in me.say("同意")  # the request goes on from where it was
+
+
+def test_asking_for_a_person_before_consenting_keeps_the_request(chat: Callable[..., Chat]) -> None:
+    me = chat()
+    me.say("我要抗原")
+    reply = me.say("我要找真人说话")
+    assert "转人工" in reply and "抗原领取已保留" in reply
+
+
 def test_asking_for_a_person_mid_flow_hands_over(chat: Callable[..., Chat]) -> None:
     me = chat()
     me.say("我要抗原")
