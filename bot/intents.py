@@ -132,6 +132,12 @@ _CONDITIONS = _words(
 )
 # Vaccination named beside a service word ("去医院打疫苗", "吃着药打新冠针"): a vaccination question.
 _VACCINE = _words(r"疫苗 接种 打针 打.{0,3}针 加强针")
+# Words of the 2020–2022 measures or of the past ("封控的时候谁送药", "以前高风险区咋看病"): such a message
+# may be about an old rule rather than a request now (bot.routing asks the knowledge base).
+_OLD_RULES = _words(
+    r"封控 封城 封楼 封小区 封闭(管理|期间|的时候|那) 管控区 防范区 [高中低]风险 健康码 行程码 场所码 "
+    r"以前 那时候 当时 那阵 那会儿 20(20|21|22)年 疫情(期间|那几年|那时)"
+)
 # "去医院要预约吗", "住院需要核酸吗": asking what is required, not asking for something.
 _MUST_I = re.compile(r"(要|需要|得|必须)[^我]{0,6}(吗|么|不)$")
 _QUESTION = _words(
@@ -231,6 +237,11 @@ def asks_about_service(text: str) -> bool:
     """
     norm = normalize_for_intent(text)
     return bool(_QUESTION.search(norm)) and not _STRONG_REQUEST.search(norm)
+
+
+def about_old_rules(text: str) -> bool:
+    """Whether the message names the measures of 2020–2022 or the past: it may ask about an old rule."""
+    return bool(_OLD_RULES.search(normalize_for_intent(text)))
 
 
 def may_be_policy(text: str, intent: Intent) -> bool:

@@ -9,6 +9,8 @@ a person or about the resident's own request never reach it.
 
 A service asked about in a question ("社区有抗原发吗") stays a request: its flow starts, and a sure
 answer of the knowledge base comes first, so that the resident reads the rule and can go on at once.
+Where that answer is an old rule, the question was about the past: the old rule is told, as no longer
+in force, with how to ask for the service today.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from bot.intents import SERVICES, Intent, asks_about_service, detect, may_be_policy, named_service
+from bot.intents import SERVICES, Intent, about_old_rules, asks_about_service, detect, may_be_policy, named_service
 
 if TYPE_CHECKING:
     from knowledge.base import KnowledgeBase, Lookup
@@ -43,9 +45,13 @@ def route(
         # for kits: no "要抗原" after its answer. Medicine and hospital questions get theirs.
         service = named_service(text)
         return Route(intent, request=service if service != Intent.ANTIGEN else None)
-    if intent in SERVICES and knowledge is not None and asks_about_service(text):
+    asked = intent in SERVICES and asks_about_service(text)
+    if knowledge is not None and (asked or (intent in SERVICES and about_old_rules(text))):
         lookup = knowledge.lookup(text, region=region)
-        return Route(intent, lookup if lookup.current is not None else None)
+        if lookup.answer is not None and lookup.answer.superseded:
+            # About an old rule (封控的时候谁送药): told as no longer in force, then how to ask for it now.
+            return Route(Intent.POLICY, lookup, request=intent)
+        return Route(intent, lookup if asked and lookup.current is not None else None)
     if knowledge is None or not may_be_policy(text, intent):
         return Route(intent)
     if intent == Intent.STATUS and has_open_requests():

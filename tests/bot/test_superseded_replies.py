@@ -1,5 +1,5 @@
 """A question about an old (2020–2022) rule is told that it no longer applies, what replaced it, and how
-to read today's rule; it is never given as current, nor put before a request."""
+to read today's rule; it is never given as current, nor put before a request as today's rule."""
 
 from __future__ import annotations
 
@@ -51,13 +51,19 @@ def test_mid_request_an_old_rule_is_told_without_a_number_and_the_request_goes_o
     assert "最多可领" in me.say("1")  # "1" answers the request's question, not the old rule's
 
 
-def test_a_service_question_about_an_old_rule_starts_the_request_without_the_old_rule(
-    chat: Callable[..., Chat],
-) -> None:
+def test_a_service_question_about_an_old_rule_is_told_it_and_how_to_ask_now(chat: Callable[..., Chat]) -> None:
     me = chat(transport="simulate")
-    reply = me.say("封控的时候社区帮忙买药不")
-    assert me.last["intent"] == "medicine" and me.last["faq_id"] is None
-    assert "以前的规定" not in reply and "同意" in reply
+    reply = me.say("封闭期间糖尿病药谁帮开")  # no question to the community, but about the lockdowns
+    assert me.last["intent"] == "policy" and me.last["faq_id"] is not None
+    assert reply.startswith("这是以前的规定，现在已不再执行。")
+    assert reply.endswith("需要社区帮您买药送药，请回复“买药”。")
+    assert "同意" in me.say("买药")  # and the request is one word away
+
+
+def test_a_service_question_about_today_still_starts_the_request(chat: Callable[..., Chat]) -> None:
+    me = chat(transport="simulate")
+    reply = me.say("社区有抗原发吗")
+    assert me.last["intent"] == "antigen" and "以前的规定" not in reply and "同意" in reply
 
 
 def test_a_question_about_the_current_rule_gets_the_current_answer(chat: Callable[..., Chat], engine: Engine) -> None:
