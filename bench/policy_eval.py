@@ -14,7 +14,9 @@ Policy questions (expect: key or list of keys):
   answered correctly  top hit is an expected key and the bot answers with it: its score >= ANSWER_THRESHOLD,
                       or tentatively (score >= LIKELY_THRESHOLD and >= LIKELY_GAP ahead of the next)
   in suggestions      not answered correctly, but an expected key is among the top 3 with score >= SUGGEST_THRESHOLD
-  answered wrongly    top hit scores >= ANSWER_THRESHOLD but is not an expected key
+  answered wrongly    top hit scores >= ANSWER_THRESHOLD but is not an expected key; "of which an old rule,
+                      its replacement expected": a superseded entry told where the entry that replaced it was
+                      expected (the reply says what replaced it and "1" shows it): right but for the label
 Non-policy questions (expect: none):
   rejected            top score < ANSWER_THRESHOLD (the bot does not answer with a policy entry)
 """
@@ -99,6 +101,21 @@ def load_published(status: str = "published") -> list[Entry]:
     return entries
 
 
+def replacements() -> dict[str, str]:
+    """Each superseded entry's key → the key of the published entry that replaced it."""
+    out = {}
+    for path in sorted(CONTENT_DIR.glob("*.yaml")):
+        for raw in yaml.safe_load(path.read_text(encoding="utf-8"))["entries"]:
+            if raw["status"] == "superseded" and raw.get("superseded_by"):
+                out[raw["key"]] = raw["superseded_by"]
+    return out
+
+
+def told_replaced(key: str | None, expect: tuple[str, ...], replaced: dict[str, str]) -> bool:
+    """An old rule told where its replacement was expected: the reply says what replaced it, 1 shows it."""
+    return key is not None and key not in expect and replaced.get(key) in expect
+
+
 class KnowledgeSearch:
     """The knowledge base's lookup (knowledge.base.KnowledgeBase.lookup) over the content files, any region.
 
@@ -176,6 +193,9 @@ def table(outcomes: list[Outcome]) -> None:
     print(f"{'  + correct only among suggestions (top 3)':<44}{rate(suggested, len(policy)):>16}")
     print(f"{'  = correct answered or suggested':<44}{rate(correct + suggested, len(policy)):>16}")
     print(f"{'policy questions answered wrongly':<44}{rate(wrong, len(policy)):>16}")
+    replaced = replacements()
+    lenient = sum(o.answered_wrongly and told_replaced(o.top[0] if o.top else None, o.expect, replaced) for o in policy)
+    print(f"{'  of which an old rule, its replacement expected':<44}{rate(lenient, len(policy)):>16}")
     print(f"{'non-policy questions correctly not answered':<44}{rate(rejected, len(nones)):>16}")
     print(f"{'(diagnostic) expected entry ranked first':<44}{rate(ranked_first, len(policy)):>16}")
 
@@ -239,6 +259,9 @@ def bot_table(outcomes: list[BotOutcome]) -> None:
     print(f"{'  of which a request started after it':<44}{rate(with_request, len(policy)):>16}")
     print(f"{'  + right one only among the choices':<44}{rate(offered, len(policy)):>16}")
     print(f"{'policy questions answered wrongly':<44}{rate(wrong, len(policy)):>16}")
+    replaced = replacements()
+    lenient = sum(told_replaced(o.faq_key, o.expect, replaced) for o in policy)
+    print(f"{'  of which an old rule, its replacement expected':<44}{rate(lenient, len(policy)):>16}")
     print(f"{'  the knowledge base had no answer':<44}{rate(kb_silent, len(policy)):>16}")
     for intent, count in sorted(elsewhere.items(), key=lambda item: -item[1]):
         print(f"{'  routed to ' + intent:<44}{rate(count, len(policy)):>16}")
