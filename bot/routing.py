@@ -45,8 +45,10 @@ def route(
         # for kits: no "要抗原" after its answer. Medicine and hospital questions get theirs.
         service = named_service(text)
         return Route(intent, request=service if service != Intent.ANTIGEN else None)
-    asked = intent in SERVICES and asks_about_service(text)
-    if knowledge is not None and (asked or (intent in SERVICES and about_old_rules(text))):
+    if intent in SERVICES and knowledge is not None:
+        asked = asks_about_service(text)
+        if not asked and not about_old_rules(text):
+            return Route(intent)  # an outright demand: "我要抗原", "帮我买药"
         lookup = knowledge.lookup(text, region=region)
         if lookup.answer is not None and lookup.answer.superseded:
             # About an old rule (封控的时候谁送药): told as no longer in force, then how to ask for it now.
