@@ -15,7 +15,7 @@ from bot.intents import MENU_INTENTS, Intent, is_greeting
 from bot.messages import Reply
 from bot.parsing import clean
 from bot.routing import Route, route
-from bot.runner import CONFIRM, SUSPENDED, FlowRunner
+from bot.runner import CONFIRM, CONSENT, SUSPENDED, FlowRunner
 from bot.turn import Turn
 
 runner = FlowRunner(FLOWS)
@@ -243,11 +243,18 @@ def _off_script(turn: Turn, text: str) -> Reply | None:
     if intent == Intent.POLICY and len(text) >= 6 and turn.knowledge is not None:
         answer = policy.answer(turn, text, offer_choices=False, lookup=routed.lookup)
         if answer.faq_id is not None:
-            pending = runner.resume(turn)
-            answer.text = f"{answer.text}\n\n{texts.flow_pending(FLOWS[turn.state.flow or ''].title)}{pending.text}"
+            answer.text = f"{answer.text}\n\n{_pending(turn)}{runner.resume(turn).text}"
             return answer
         turn.state.context.pop("choices", None)
+    if turn.state.step == CONSENT and flow is None:
+        # Before consenting, a message that is no other request keeps this one: consent is asked again
+        # (a later "同意" then means something). The same service asked again starts it afresh instead.
+        return runner.resume(turn, prefix=_pending(turn))
     return None
+
+
+def _pending(turn: Turn) -> str:
+    return texts.flow_pending(FLOWS[turn.state.flow or ""].title)
 
 
 def start(turn: Turn, intent: str, text: str = "") -> Reply:

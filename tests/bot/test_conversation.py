@@ -45,6 +45,17 @@ def test_a_policy_question_before_consenting_is_answered_and_consent_asked_again
     assert "已记录您的同意" in me.say("同意")  # the request goes on from where it was
 
 
+def test_anything_else_before_consenting_keeps_the_request_and_asks_again(chat: Callable[..., Chat]) -> None:
+    me = chat()
+    me.say("我要抗原")
+    reply = me.say("今天天气怎么样啊朋友")
+    assert reply.startswith("（您的抗原领取还没办完）") and "回复“同意”继续" in reply
+    assert "已记录您的同意" in me.say("同意")
+    again = chat("oAgain")
+    again.say("我要抗原")
+    assert "同意" in again.say("我要抗原，家里三口人")  # the same request asked afresh starts it afresh
+
+
 def test_asking_for_a_person_before_consenting_keeps_the_request(chat: Callable[..., Chat]) -> None:
     me = chat()
     me.say("我要抗原")
