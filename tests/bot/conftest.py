@@ -123,6 +123,15 @@ def tickets_of(session: Session, openid: str) -> list[Ticket]:
     return list(session.exec(select(Ticket).where(Ticket.openid == openid).order_by(Ticket.id)))  # type: ignore[arg-type]
 
 
+def member_resolves_consult(me: Chat, db: Callable[[], Session]) -> None:
+    """The member resolves the resident's one consult ticket through the API, as the console does."""
+    [consult] = tickets_of(db(), me.openid)
+    response = me.client.post(
+        f"/api/tickets/{consult.id}/transition", json={"to_status": "resolved"}, headers=me.headers
+    )
+    assert response.status_code == 200, response.text
+
+
 def resident(session: Session, openid: str) -> Resident:
     return session.exec(select(Resident).where(Resident.openid == openid)).one()
 

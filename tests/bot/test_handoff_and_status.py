@@ -7,7 +7,7 @@ from collections.abc import Callable
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from tests.bot.conftest import Chat, notes_of, request_antigen, tickets_of
+from tests.bot.conftest import Chat, member_resolves_consult, notes_of, request_antigen, tickets_of
 from tickets.models import Ticket
 
 
@@ -33,11 +33,7 @@ def test_in_the_consult_mode_messages_go_to_the_member_until_the_resident_ends_i
 def test_the_member_closing_the_consult_ends_the_mode(chat: Callable[..., Chat], db: Callable[[], Session]) -> None:
     me = chat()
     me.click("MENU_HUMAN")
-    session = db()
-    [consult] = tickets_of(session, me.openid)
-    consult.status = "resolved"  # what the member's close does, through the console
-    session.add(consult)
-    session.commit()
+    member_resolves_consult(me, db)
     reply = me.say("我要退烧药")
     assert reply.startswith("人工服务已结束") and "同意" in reply
 

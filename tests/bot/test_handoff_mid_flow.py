@@ -6,7 +6,14 @@ from collections.abc import Callable
 
 from sqlmodel import Session
 
-from tests.bot.conftest import Chat, medicine_up_to_the_age, notes_of, request_antigen, tickets_of
+from tests.bot.conftest import (
+    Chat,
+    medicine_up_to_the_age,
+    member_resolves_consult,
+    notes_of,
+    request_antigen,
+    tickets_of,
+)
 from tests.conftest import FrozenClock
 from tickets.models import Ticket
 
@@ -44,11 +51,7 @@ def test_when_the_member_closes_the_consult_the_resident_hears_the_request_waits
     me = chat("oAsideMemberCloses")
     medicine_up_to_the_age(me)
     me.say("转人工")
-    session = db()
-    [consult] = tickets_of(session, me.openid)
-    consult.status = "resolved"  # what the member's close does, through the console
-    session.add(consult)
-    session.commit()
+    member_resolves_consult(me, db)
     reply = me.say("好的")
     assert reply.startswith("人工服务已结束") and "买药登记" in reply and "继续" in reply
     assert "多大年纪" in me.say("继续")
