@@ -32,8 +32,10 @@ def answer(
     if lookup.answer is not None:
         entry = lookup.answer
         if not lookup.tentative:
-            reply = _superseded(turn, entry, lookup.suggestions, offer_choices) if entry.superseded else None
-            reply = reply or texts.policy_answer(entry.answer, entry.source)
+            if entry.superseded:
+                reply = _superseded(turn, entry, lookup.suggestions, offer_choices)
+            else:
+                reply = texts.policy_answer(entry.answer, entry.source)
             hint = texts.how_to_ask_for(request) if request is not None else ""
             return Reply(f"{reply}\n{hint}" if hint else reply, intent=Intent.POLICY, faq_id=entry.id)
         turn.state.context["choices"] = [other.id for other in lookup.suggestions]

@@ -115,6 +115,12 @@ class _Snapshot:
     # that an old rule is found only where it beats every current one.
     superseded: dict[int, FaqView] = field(default_factory=dict)
     history: _Indexes | None = None
+    regions: dict[int, str] = field(default_factory=dict)  # each entry's region key (NATIONWIDE for all)
+
+    def serves(self, faq_id: int, region: str | None) -> bool:
+        """Whether the entry may be served to a resident of ``region`` (empty: every region)."""
+        key, own = region_key(region), self.regions.get(faq_id)
+        return not key or own in (NATIONWIDE, key)
 
 
 def _document(faq_id: int, row: FaqEntry) -> Document:
@@ -167,6 +173,7 @@ class KnowledgeBase:
                 current=_Indexes.build({i: documents[i] for i in served}, regions),
                 superseded={i: _view(i, row, replaced_by=by_key[row.superseded_by or ""]) for i, row in old.items()},
                 history=_Indexes.build(documents, regions) if old else None,
+                regions=regions,
             )
             self._signature = signature
             self._checked_at = time.monotonic()
@@ -225,6 +232,8 @@ class KnowledgeBase:
             return None
         entry = snapshot.superseded[hits[0].id]
         replacement = snapshot.entries.get(entry.replaced_by or 0)
+        if replacement is not None and not snapshot.serves(replacement.id, region):
+            replacement = None  # replaced by another province's rule: not offered to this resident
         return Lookup(entry, [replacement] if replacement else [], hits[0].score)
 
     def get(self, faq_id: int) -> FaqView | None:

@@ -105,6 +105,33 @@ def test_every_published_entry_in_force_is_served(
     assert len(knowledge) == len(published)
 
 
+def test_an_old_rule_replaced_by_another_provinces_entry_offers_it_only_there(
+    client: TestClient, admin_headers: dict[str, str], knowledge: KnowledgeBase
+) -> None:
+    replacement = client.post(
+        "/api/faq",
+        json=entry_payload(question="重庆社区图书角现在几点开门？", key="cq-library-hours", region="重庆"),
+        headers=admin_headers,
+    ).json()
+    client.post(
+        "/api/faq",
+        json=entry_payload(
+            question="封闭管理期间社区图书角还借书吗？",
+            variants=["封控时候图书角借书不"],
+            status="superseded",
+            superseded_by="cq-library-hours",
+            superseded_on="2023-01-08",
+            superseded_note="2023年1月8日起不再封闭管理，图书角按开放时间借书。",
+        ),
+        headers=admin_headers,
+    )
+    there = knowledge.lookup("封控时候图书角借书不", region="重庆")
+    assert there.answer is not None and there.answer.superseded
+    assert [entry.id for entry in there.suggestions] == [replacement["id"]]
+    elsewhere = knowledge.lookup("封控时候图书角借书不", region="辽宁")
+    assert elsewhere.answer is not None and elsewhere.answer.superseded and elsewhere.suggestions == []
+
+
 def test_marking_an_entry_superseded_stops_serving_it_at_once(
     client: TestClient, admin_headers: dict[str, str], knowledge: KnowledgeBase, engine: Engine
 ) -> None:
