@@ -71,3 +71,9 @@ def test_a_question_about_the_current_rule_gets_the_current_answer(chat: Callabl
     reply = me.say("现在进小区还要扫码吗")
     assert me.last["faq_id"] == _entry(engine, "community-measures-adjusted-2023").id
     assert "以前的规定" not in reply
+
+
+def test_a_request_that_mentions_the_past_is_still_a_request(chat: Callable[..., Chat]) -> None:
+    me = chat(transport="simulate")
+    reply = me.say("我妈以前吃的降压药吃完了")
+    assert me.last["intent"] == "medicine" and "以前的规定" not in reply and "同意" in reply
