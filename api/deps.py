@@ -10,7 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
 from bot.pipeline import Pipeline
-from hotline.settings import Settings
+from core.settings import Settings
 from knowledge.base import KnowledgeBase
 from residents import accounts
 from residents.models import Role, User

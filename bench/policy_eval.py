@@ -35,13 +35,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from knowledge.base import OLD_RULE_THRESHOLD  # noqa: E402
-from knowledge.retrieval import (  # noqa: E402
+from knowledge.retrieval import FaqIndex  # noqa: E402
+from knowledge.scoring import (  # noqa: E402
     ANSWER_THRESHOLD,
     LIKELY_GAP,
     LIKELY_THRESHOLD,
     SUGGEST_THRESHOLD,
     Document,
-    FaqIndex,
     is_likely,
 )
 
@@ -218,7 +218,7 @@ def through_bot(questions: list[tuple[str, tuple[str, ...]]], region: str) -> li
 
     from bench.running import running_pipeline
     from bot.messages import Inbound, InboundKind
-    from bot.state import DatabaseStateStore
+    from bot.store import DatabaseStateStore
     from knowledge.models import FaqEntry
 
     outcomes = []

@@ -27,8 +27,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from knowledge.bm25 import clear_caches  # noqa: E402
 from knowledge.normalize import warm_up  # noqa: E402
-from knowledge.retrieval import SUGGEST_THRESHOLD, Document, FaqIndex, clear_caches  # noqa: E402
+from knowledge.retrieval import FaqIndex  # noqa: E402
+from knowledge.scoring import SUGGEST_THRESHOLD, Document  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data"
 BASELINES = {"feiyan-faq": 0.833, "tianchi-dev": 0.892, "ncppolicies": 0.141}

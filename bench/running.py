@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from api.app import prepare
 from bot.pipeline import Pipeline
-from hotline.settings import load_settings
+from core.settings import load_settings
+from hotline.app import prepare
 
 
 @contextmanager

@@ -20,11 +20,11 @@ from bot import texts
 from bot.dispatcher import dispatch
 from bot.messages import Inbound, InboundKind, Reply
 from bot.models import InboundMessage, InboundStatus
-from bot.state import DatabaseStateStore, StaleState
+from bot.store import DatabaseStateStore, StaleState
 from bot.turn import Turn
-from hotline.logs import mask_openid
-from hotline.settings import Settings
-from hotline.timeutil import utcnow
+from core.logs import mask_openid
+from core.settings import Settings
+from core.timeutil import utcnow
 from residents import service as resident_service
 
 if TYPE_CHECKING:

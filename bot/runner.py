@@ -10,7 +10,7 @@ from bot import texts
 from bot.flows.base import Flow, Reask, Slot, Stop
 from bot.messages import Reply
 from bot.turn import Turn
-from hotline.timeutil import utcnow
+from core.timeutil import utcnow
 from residents import service as resident_service
 
 SUSPENDED = "suspended"  # the context key of a flow put aside for "继续"

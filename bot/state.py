@@ -1,22 +1,12 @@
-"""Conversation state behind a small storage interface (database by default, memory in tests)."""
+"""A resident's place in the conversation: plain data, loaded before a turn and saved after it."""
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
-from sqlalchemy import insert, update
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
-
-from bot.models import Conversation
-from hotline.timeutil import utcnow
-
-
-class StaleState(Exception):
-    """Another message of the same resident was handled at the same moment; run the turn again."""
+from core.timeutil import utcnow
 
 
 @dataclass
@@ -35,69 +25,3 @@ class State:
         self.flow = None
         self.step = None
         self.slots = {}
-
-
-class StateStore(Protocol):
-    def load(self, openid: str) -> State: ...
-
-    def save(self, state: State) -> None: ...
-
-
-class DatabaseStateStore:
-    """Keeps state in the ``conversation`` table inside the turn's own transaction."""
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-    def load(self, openid: str) -> State:
-        row = self.session.get(Conversation, openid, populate_existing=True)
-        if row is None:
-            return State(openid=openid)
-        return State(
-            openid=openid,
-            flow=row.flow,
-            step=row.step,
-            slots=copy.deepcopy(row.slots),
-            context=copy.deepcopy(row.context),
-            updated_at=row.updated_at,
-            version=row.version,
-        )
-
-    def save(self, state: State) -> None:
-        """Write the state unless another turn changed it since it was loaded (then StaleState)."""
-        values = {
-            "flow": state.flow,
-            "step": state.step,
-            "slots": copy.deepcopy(state.slots),
-            "context": copy.deepcopy(state.context),
-            "version": state.version + 1,
-            "updated_at": utcnow(),
-        }
-        if state.version == 0:
-            try:
-                with self.session.begin_nested():
-                    self.session.execute(insert(Conversation).values(openid=state.openid, **values))
-            except IntegrityError as error:
-                raise StaleState(state.openid) from error
-            return
-        result = self.session.execute(
-            update(Conversation)
-            .where(Conversation.openid == state.openid, Conversation.version == state.version)  # type: ignore[arg-type]
-            .values(**values)
-        )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
-            raise StaleState(state.openid)
-
-
-class MemoryStateStore:
-    """For tests of flows that need no database."""
-
-    def __init__(self) -> None:
-        self._states: dict[str, State] = {}
-
-    def load(self, openid: str) -> State:
-        return copy.deepcopy(self._states.get(openid) or State(openid=openid))
-
-    def save(self, state: State) -> None:
-        state.updated_at = utcnow()
-        self._states[state.openid] = copy.deepcopy(state)

@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from bot.messages import Inbound
 from bot.state import State
-from hotline.settings import Settings
+from core.settings import Settings
 from residents.models import Community, Resident
 
 if TYPE_CHECKING:

@@ -5,9 +5,15 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 
-from hotline.settings import SettingsError, get_settings
+from channels.wechat import menu
+from core.db import session_scope
+from core.settings import SettingsError, get_settings
+from hotline import retention
+from hotline.db import open_engine
+from knowledge import cli as knowledge_cli
+from tickets import cli as tickets_cli
 
 
 def _read_password(prompt: str = "Password: ") -> str:
@@ -19,8 +25,8 @@ def _read_password(prompt: str = "Password: ") -> str:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from api.app import create_app
-    from hotline.logs import configure_logging
+    from core.logs import configure_logging
+    from hotline.app import create_app
 
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_json)
@@ -36,12 +42,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_user_add(args: argparse.Namespace) -> int:
-    from hotline.db import create_db_engine, migrate, session_scope
     from residents import accounts
 
-    settings = get_settings()
-    engine = create_db_engine(settings.database_url)
-    migrate(engine)
+    engine = open_engine(get_settings().database_url)
     password = _read_password()
     try:
         with session_scope(engine) as session:
@@ -56,11 +59,9 @@ def cmd_user_add(args: argparse.Namespace) -> int:
 
 
 def cmd_token_issue(args: argparse.Namespace) -> int:
-    from hotline.db import create_db_engine, migrate, session_scope
     from residents import accounts
 
-    engine = create_db_engine(get_settings().database_url)
-    migrate(engine)
+    engine = open_engine(get_settings().database_url)
     try:
         with session_scope(engine) as session:
             token = accounts.issue_token(session=session, username=args.name)
@@ -84,9 +85,9 @@ def _typed_lines(prompt: str) -> Iterator[str]:
 
 def cmd_chat(args: argparse.Namespace) -> int:
     """Talk to the bot in the terminal through the same pipeline as WeChat (development)."""
-    from api.app import prepare
     from bot.messages import Inbound, InboundKind
-    from hotline.timeutil import utcnow
+    from core.timeutil import utcnow
+    from hotline.app import prepare
 
     settings = get_settings()
     _, pipeline = prepare(settings)
@@ -134,28 +135,15 @@ def build_parser() -> argparse.ArgumentParser:
     issue.add_argument("name")
     issue.set_defaults(func=cmd_token_issue)
 
-    for register in EXTENSIONS:
+    # Each package offers its own commands; the order here is the order of `hotline --help`.
+    for register in (knowledge_cli.register, tickets_cli.register, menu.register, retention.register):
         register(sub)
+    # Commands get a migrated engine from here, so no package below needs to know about migrations.
+    parser.set_defaults(open_engine=open_engine)
     return parser
 
 
-# Other packages add their subcommands here (menu, kb, grids, duty), keeping this module small.
-EXTENSIONS: list[Callable[[argparse._SubParsersAction], None]] = []
-
-
-def _load_extensions() -> None:
-    import importlib
-
-    for module in ("hotline.menu", "hotline.retention", "knowledge.cli", "tickets.cli"):
-        try:
-            importlib.import_module(module)
-        except ModuleNotFoundError as error:
-            if error.name != module:
-                raise
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    _load_extensions()
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))

@@ -19,9 +19,8 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from bot.models import InboundMessage
-from hotline.cli import EXTENSIONS
-from hotline.settings import get_settings
-from hotline.timeutil import utcnow
+from core.settings import get_settings
+from core.timeutil import utcnow
 from residents.models import Resident
 from tickets.models import OPEN_STATUSES, Ticket, TicketEvent
 
@@ -78,10 +77,9 @@ def purge(*, session: Session, days: int) -> PurgeReport:
 
 
 def cmd_purge(args: argparse.Namespace) -> int:
-    from hotline.db import create_db_engine, migrate, session_scope
+    from core.db import session_scope
 
-    engine = create_db_engine(get_settings().database_url)
-    migrate(engine)
+    engine = args.open_engine(get_settings().database_url)
     with session_scope(engine) as session:
         report = purge(session=session, days=args.days)
     print(
@@ -95,6 +93,3 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("purge", help="redact personal data past the retention period (run daily)")
     parser.add_argument("--days", type=int, default=180, help="retention period in days (default 180)")
     parser.set_defaults(func=cmd_purge)
-
-
-EXTENSIONS.append(register)

@@ -18,9 +18,10 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import Session, func, select
 
-from hotline.timeutil import utcnow
+from core.timeutil import utcnow
 from knowledge.models import FaqEntry, FaqRevision, FaqStatus, UnansweredQuestion, in_force
-from knowledge.retrieval import ANSWER_THRESHOLD, SUGGEST_THRESHOLD, Document, FaqIndex, is_likely
+from knowledge.retrieval import FaqIndex
+from knowledge.scoring import ANSWER_THRESHOLD, SUGGEST_THRESHOLD, Document, is_likely
 
 __all__ = ["OLD_RULE_THRESHOLD", "FaqView", "KnowledgeBase", "Lookup", "in_force", "region_key"]
 

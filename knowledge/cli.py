@@ -7,19 +7,15 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from hotline.cli import EXTENSIONS
-from hotline.settings import get_settings
+from core.settings import get_settings
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
 
-def _engine() -> Engine:
-    from hotline.db import create_db_engine, migrate
-
-    engine = create_db_engine(get_settings().database_url)
-    migrate(engine)
-    return engine
+def _engine(args: argparse.Namespace) -> Engine:
+    """The migrated database the top-level CLI hands every command (``args.open_engine``)."""
+    return args.open_engine(get_settings().database_url)
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -27,7 +23,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     from knowledge.io import export_file
 
-    with Session(_engine()) as session:
+    with Session(_engine(args)) as session:
         count = export_file(session=session, path=Path(args.file))
     print(f"exported {count} entries to {args.file}")
     return 0
@@ -43,7 +39,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     if not path.is_file():
         print(f"error: {args.file}: no such file", file=sys.stderr)
         return 2
-    with Session(_engine()) as session:
+    with Session(_engine(args)) as session:
         try:
             report = import_file(session=session, path=path, label=args.file)
         except ContentError as error:
@@ -92,6 +88,3 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     check = actions.add_parser("check", help="validate the built-in content files (or another folder)")
     check.add_argument("directory", nargs="?")
     check.set_defaults(func=cmd_check)
-
-
-EXTENSIONS.append(register)

@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 from sqlmodel import Session, col, select
 
-from hotline.timeutil import utcnow
+from core.timeutil import utcnow
 from knowledge import service
 from knowledge.loader import ContentError, check_consistency, parse_file, problem
 from knowledge.models import FaqEntry

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, Text
 from sqlmodel import Field, SQLModel
 
-from hotline.timeutil import utcnow
+from core.timeutil import utcnow
 
 
 class FaqStatus(StrEnum):

@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlmodel import Session, col, func, select
 
-from hotline.timeutil import utcnow
+from core.timeutil import utcnow
 from knowledge.models import FaqEntry, FaqRevision, FaqStatus, UnansweredQuestion
 from knowledge.schemas import EDITABLE_FIELDS, FaqCreate, FaqUpdate
 

@@ -10,7 +10,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
 from sqlmodel import Session, select
 
-from hotline.timeutil import utcnow
+from core.timeutil import utcnow
 from residents.models import ApiToken, Role, User
 
 _hasher = PasswordHasher()

@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import Column, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from hotline.timeutil import utcnow
+from core.timeutil import utcnow
 
 
 class Role(StrEnum):

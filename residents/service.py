@@ -6,8 +6,8 @@ import re
 
 from sqlmodel import Session, select
 
-from hotline.settings import Settings
-from hotline.timeutil import utcnow
+from core.settings import Settings
+from core.timeutil import utcnow
 from residents.models import Community, ConsentRecord, Resident
 
 _BUILDING = re.compile(r"(\d+)\s*(?:栋|幢|号楼|楼|座|单元楼)")

@@ -15,10 +15,11 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from api.app import create_app
-from hotline import timeutil
-from hotline.db import create_db_engine, migrate
-from hotline.settings import Settings, load_settings
+from core import timeutil
+from core.db import create_db_engine
+from core.settings import Settings, load_settings
+from hotline.app import create_app
+from hotline.db import migrate
 from knowledge.loader import load_builtin_if_empty
 from residents import accounts
 

@@ -15,9 +15,9 @@ import httpx
 import pytest
 from sqlmodel import Session, select
 
+from core.db import create_db_engine
+from core.settings import get_settings
 from hotline import cli
-from hotline.db import create_db_engine
-from hotline.settings import get_settings
 from residents import accounts
 from residents.models import User
 

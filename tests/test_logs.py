@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from hotline.logs import JsonFormatter, MaskingFilter, TextFormatter, mask_key, mask_openid, mask_phone, mask_text
+from core.logs import JsonFormatter, MaskingFilter, TextFormatter, mask_key, mask_openid, mask_phone, mask_text
 
 
 def test_mask_phone_keeps_only_what_identifies_nobody() -> None:

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from bot.intents import MENU_INTENTS, MenuKey
+from channels.wechat.menu import DEFAULT_MENU, MenuError, validate
+from core.settings import get_settings
 from hotline import cli
-from hotline.menu import DEFAULT_MENU, MenuError, validate
-from hotline.settings import get_settings
 from tests.fakes.wechat_api import APPID, SECRET, FakeWeChat
 
 

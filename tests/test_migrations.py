@@ -8,8 +8,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlmodel import SQLModel
 
+from core.db import create_db_engine
 from hotline import models_registry  # noqa: F401
-from hotline.db import create_db_engine, migrate
+from hotline.db import migrate
 
 
 def _drift(url: str) -> list[object]:

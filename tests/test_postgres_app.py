@@ -8,9 +8,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from api.app import create_app
 from bot.models import InboundMessage
-from hotline.settings import Settings
+from core.settings import Settings
+from hotline.app import create_app
 from tests.api.wechat_helpers import post, reply_fields, text_xml
 from tickets.models import Ticket
 

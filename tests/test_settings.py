@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from hotline.settings import Environment, SettingsError, load_settings
+from core.settings import Environment, SettingsError, load_settings
 
 
 def test_development_generates_secrets_once_and_keeps_them_beside_the_database(tmp_path: Path) -> None:

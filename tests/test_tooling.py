@@ -28,3 +28,34 @@ def test_ruff_finds_nothing() -> None:
 def test_mypy_finds_nothing() -> None:
     result = subprocess.run([_tool("mypy")], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_imports_follow_the_layers() -> None:
+    """The layer contract in pyproject.toml (docs/ARCHITECTURE.md): no package imports one above it."""
+    result = subprocess.run([_tool("lint-imports")], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+PRODUCT_PACKAGES = (
+    "core",
+    "lexicon",
+    "residents",
+    "knowledge",
+    "tickets",
+    "bot",
+    "api",
+    "channels",
+    "console",
+    "hotline",
+)
+
+
+def test_no_product_module_is_over_300_lines() -> None:
+    """Small modules (docs/STYLE.md): past ~300 lines a module is asking to be split. Migrations aside."""
+    long = {
+        str(path.relative_to(ROOT)): count
+        for package in PRODUCT_PACKAGES
+        for path in (ROOT / package).rglob("*.py")
+        if "migrations" not in path.parts and (count := len(path.read_text(encoding="utf-8").splitlines())) > 300
+    }
+    assert long == {}

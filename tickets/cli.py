@@ -1,4 +1,4 @@
-"""``hotline grids import FILE``, ``hotline duty set|show|remove``: appended to hotline.cli.EXTENSIONS."""
+"""``hotline grids import FILE``, ``hotline duty set|show|remove``: registered by the top-level CLI."""
 
 from __future__ import annotations
 
@@ -10,27 +10,22 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from hotline import cli
-from hotline.settings import Settings, get_settings
-from hotline.timeutil import utcnow
+from core.db import session_scope
+from core.settings import Settings, get_settings
+from core.timeutil import local, local_zone, utcnow
 from residents import service as resident_service
 from residents.models import Community, User
 from tickets import duty, routing
-from tickets.config import local, local_zone
 from tickets.exceptions import TicketError
 from tickets.grids import GridImportError, import_csv
 
 
-def _engine(settings: Settings) -> Engine:
-    from hotline.db import create_db_engine, migrate
-
-    engine = create_db_engine(settings.database_url)
-    migrate(engine)
-    return engine
+def _engine(args: argparse.Namespace, settings: Settings) -> Engine:
+    """The migrated database the top-level CLI hands every command (``args.open_engine``)."""
+    return args.open_engine(settings.database_url)
 
 
 def cmd_grids_import(args: argparse.Namespace) -> int:
-    from hotline.db import session_scope
 
     settings = get_settings()
     try:
@@ -39,7 +34,7 @@ def cmd_grids_import(args: argparse.Namespace) -> int:
         print(f"error: cannot read {args.file}: {error}", file=sys.stderr)
         return 2
     try:
-        with session_scope(_engine(settings)) as session:
+        with session_scope(_engine(args, settings)) as session:
             result = import_csv(session=session, text=text, settings=settings)
     except GridImportError as error:
         for line in error.errors:
@@ -58,7 +53,7 @@ def _parse_time(text: str, settings: Settings) -> datetime:
     """'2026-01-22 18:00' or '2026-01-22T18:00' in the community's local time; aware UTC back."""
     moment = datetime.fromisoformat(text.strip().replace(" ", "T"))
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=local_zone(settings))
+        moment = moment.replace(tzinfo=local_zone(settings.timezone))
     return moment.astimezone(UTC)
 
 
@@ -71,7 +66,6 @@ def _community(session: Session, name: str | None, user: User | None, settings: 
 
 
 def cmd_duty_set(args: argparse.Namespace) -> int:
-    from hotline.db import session_scope
 
     settings = get_settings()
     try:
@@ -80,7 +74,7 @@ def cmd_duty_set(args: argparse.Namespace) -> int:
         print(f"error: times look like 2026-01-22 18:00 ({error})", file=sys.stderr)
         return 2
     try:
-        with session_scope(_engine(settings)) as session:
+        with session_scope(_engine(args, settings)) as session:
             user = routing.active_user(session=session, username=args.user)
             community = _community(session, args.community, user, settings)
             if community is None or community.id is None:
@@ -100,7 +94,7 @@ def cmd_duty_set(args: argparse.Namespace) -> int:
         return 2
     print(
         f"shift {shift_id}: {args.user} on duty for {name} "
-        f"{local(starts, settings):%Y-%m-%d %H:%M} – {local(ends, settings):%Y-%m-%d %H:%M}"
+        f"{local(starts, settings.timezone):%Y-%m-%d %H:%M} – {local(ends, settings.timezone):%Y-%m-%d %H:%M}"
     )
     return 0
 
@@ -108,23 +102,22 @@ def cmd_duty_set(args: argparse.Namespace) -> int:
 def cmd_duty_show(args: argparse.Namespace) -> int:
     settings = get_settings()
     at = _parse_time(args.at, settings) if args.at else utcnow()
-    with Session(_engine(settings)) as session:
+    with Session(_engine(args, settings)) as session:
         communities = session.exec(select(Community).order_by(col(Community.id))).all()
         for community in communities:
             on = routing.on_duty(session=session, community_id=community.id, at=at)
-            print(f"{community.name}: on duty at {local(at, settings):%Y-%m-%d %H:%M}: {on or '（无人值班）'}")
+            print(f"{community.name}: on duty at {local(at, settings.timezone):%Y-%m-%d %H:%M}: {on or '（无人值班）'}")
             for shift in duty.shifts(session=session, community_id=community.id, ending_after=at):
                 print(
-                    f"  #{shift.id} {shift.username} {local(shift.starts_at, settings):%m-%d %H:%M} – "
-                    f"{local(shift.ends_at, settings):%m-%d %H:%M} {shift.note}".rstrip()
+                    f"  #{shift.id} {shift.username} {local(shift.starts_at, settings.timezone):%m-%d %H:%M} – "
+                    f"{local(shift.ends_at, settings.timezone):%m-%d %H:%M} {shift.note}".rstrip()
                 )
     return 0
 
 
 def cmd_duty_remove(args: argparse.Namespace) -> int:
-    from hotline.db import session_scope
 
-    with session_scope(_engine(get_settings())) as session:
+    with session_scope(_engine(args, get_settings())) as session:
         removed = duty.remove_shift(session=session, shift_id=args.id)
     if not removed:
         print(f"error: no shift {args.id}", file=sys.stderr)
@@ -155,6 +148,3 @@ def register(sub: argparse._SubParsersAction) -> None:
     remove = roster.add_parser("remove", help="remove a shift by its number")
     remove.add_argument("id", type=int)
     remove.set_defaults(func=cmd_duty_remove)
-
-
-cli.EXTENSIONS.append(register)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, col, select
 
-from hotline.settings import Settings
+from core.settings import Settings
 from residents import service as resident_service
 from residents.models import Building, Community, Grid, Role, User
 from tickets.routing import normalise_building

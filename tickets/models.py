@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, Text
 from sqlmodel import Field, SQLModel
 
-from hotline.timeutil import utcnow
+from core.timeutil import utcnow
 
 
 class TicketType(StrEnum):
@@ -164,13 +164,3 @@ class OutboxMessage(SQLModel, table=True):
     last_error: str | None = Field(default=None, max_length=300)
     created_at: datetime = Field(default_factory=utcnow)
     sent_at: datetime | None = None
-
-
-class WeChatToken(SQLModel, table=True):
-    """The one shared access_token per appid, and the lock that lets one worker refresh it."""
-
-    appid: str = Field(primary_key=True, max_length=64)
-    access_token: str | None = Field(default=None, max_length=600)
-    expires_at: datetime | None = None
-    lock_owner: str | None = Field(default=None, max_length=64)
-    lock_until: datetime | None = None

@@ -21,11 +21,10 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from hotline.logs import mask_openid
-from hotline.settings import Settings
-from hotline.timeutil import utcnow
+from core.logs import mask_openid
+from core.settings import Settings
+from core.timeutil import local, utcnow
 from residents.models import Resident, User
-from tickets.config import local
 from tickets.models import STATUS_NAMES, TYPE_NAMES, OutboxKind, OutboxMessage, OutboxStatus, Priority, Ticket
 from tickets.outbox import enqueue
 
@@ -44,7 +43,7 @@ def _url(ticket: Ticket, settings: Settings) -> str:
 
 
 def _when(ticket: Ticket, settings: Settings) -> str:
-    return local(ticket.created_at, settings).strftime("%m-%d %H:%M")
+    return local(ticket.created_at, settings.timezone).strftime("%m-%d %H:%M")
 
 
 def _place(ticket: Ticket) -> str:

@@ -6,19 +6,18 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col
 
-from hotline.settings import Settings
-from hotline.timeutil import utcnow
-from tickets.config import current, local
+from core.settings import Settings
+from core.timeutil import local, utcnow
 from tickets.models import TicketCounter
 
 
-def next_number(*, session: Session, settings: Settings | None = None) -> str:
+def next_number(*, session: Session, settings: Settings) -> str:
     """A number unique across instances: one atomic upsert ... RETURNING per ticket.
 
     The row lock the upsert takes is held until the caller commits, so numbers of concurrent
     tickets are handed out in order and a rolled-back ticket gives its number back.
     """
-    day = local(utcnow(), current(settings)).strftime("%Y%m%d")
+    day = local(utcnow(), settings.timezone).strftime("%Y%m%d")
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     statement = (

@@ -20,8 +20,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from hotline.logs import mask_text
-from hotline.timeutil import utcnow
+from core.logs import mask_text
+from core.timeutil import utcnow
 from tickets.models import OutboxKind, OutboxMessage, OutboxStatus
 
 log = logging.getLogger(__name__)

@@ -14,10 +14,10 @@ from datetime import datetime
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
-from hotline.settings import Settings
+from core.settings import Settings
+from core.timeutil import local
 from residents.models import Building, Community, Grid, Resident, Role, User
 from residents.service import building_name
-from tickets.config import local
 from tickets.models import DutyShift
 
 
@@ -98,7 +98,7 @@ def community_admin(*, session: Session, community_id: int | None, exclude: str 
 
 
 def is_night(at: datetime, settings: Settings) -> bool:
-    hour = local(at, settings).hour
+    hour = local(at, settings.timezone).hour
     start, end = settings.duty_night_start_hour, settings.duty_night_end_hour
     return (hour >= start or hour < end) if start > end else start <= hour < end
 

@@ -11,13 +11,12 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from hotline.settings import Settings
-from hotline.timeutil import utcnow
+from core.settings import Settings
+from core.timeutil import utcnow
 from residents.accounts import shown_name
 from residents.models import Grid, Resident, User
 from tickets import notify, routing, sla
 from tickets import priority as _priority  # the name ``priority`` is create()'s argument
-from tickets.config import current
 from tickets.models import OPEN_STATUSES, Priority, Source, Ticket, TicketEvent, TicketStatus
 from tickets.numbering import next_number
 from tickets.workflow import add_note, assign, record, reply_to_resident, transition
@@ -58,7 +57,7 @@ def create(
     community_id: int | None = None,
     actor: str = "resident",
     building: str | None = None,
-    settings: Settings | None = None,
+    settings: Settings,
 ) -> Ticket:
     """Store a new ticket — or return the resident's open one of the same type, with the request added.
 
@@ -89,7 +88,7 @@ def create_or_merge(
     community_id: int | None = None,
     actor: str = "resident",
     building: str | None = None,
-    settings: Settings | None = None,
+    settings: Settings,
 ) -> Created:
     """Route, prioritise, set the acknowledgement deadline and notify (unless simulated).
 
@@ -103,7 +102,7 @@ def create_or_merge(
     - The same ``openid`` with an open ticket of the same ``type`` → that ticket, with a timeline note.
     The caller commits.
     """
-    settings = current(settings)
+
     assessed = _priority.assess(type=type, details=details)
     wanted = _priority.higher(priority or Priority.NORMAL, assessed)
     if openid:

@@ -14,8 +14,8 @@ from sqlalchemy import ColumnElement, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from hotline.settings import Settings
-from hotline.timeutil import utcnow
+from core.settings import Settings
+from core.timeutil import utcnow
 from tickets import notify
 from tickets.models import OPEN_STATUSES, Priority, Ticket, TicketEvent
 

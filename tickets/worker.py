@@ -10,31 +10,31 @@ import logging
 import os
 import socket
 import threading
+from collections.abc import Callable
 
 from sqlalchemy.engine import Engine
 
-from hotline.settings import Settings
-from hotline.wechat_client import WeChatClient, WeComRobot, token_store_for
+from core.settings import Settings
 from tickets import outbox, sla
-from tickets.delivery import Transport
 from tickets.outbox import Deliver
 
 log = logging.getLogger(__name__)
 
 
 class TicketWorker:
-    def __init__(self, *, engine: Engine, settings: Settings, deliver: Deliver | None = None) -> None:
+    def __init__(self, *, engine: Engine, settings: Settings, transport: Callable[[], Deliver]) -> None:
+        """``transport`` builds, on first use, what sends one outbox row through its channel."""
         self.engine, self.settings = engine, settings
         self.name = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"[:64]
-        self._deliver = deliver
+        self._transport = transport
+        self._deliver: Deliver | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     @property
     def deliver(self) -> Deliver:
-        if self._deliver is None:  # built lazily: the token store touches the database
-            store = token_store_for(self.settings, self.engine)
-            self._deliver = Transport(WeChatClient(self.settings, store), WeComRobot())
+        if self._deliver is None:  # built lazily: a channel's token store touches the database
+            self._deliver = self._transport()
         return self._deliver
 
     def run_once(self) -> None:

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
-from hotline.settings import Settings
-from hotline.timeutil import utcnow
+from core.settings import Settings
+from core.timeutil import utcnow
 from residents.models import User
 from tickets import notify
-from tickets.config import current
 from tickets.exceptions import InvalidTransition, NotReachable, UnknownUser
 from tickets.models import Ticket, TicketEvent, TicketStatus, TicketType
 
@@ -67,14 +66,14 @@ def transition(
     actor: str,
     note: str = "",
     assignee: str | None = None,
-    settings: Settings | None = None,
+    settings: Settings,
 ) -> Ticket:
     """Move ``ticket`` to ``to_status`` (InvalidTransition when not allowed) and tell the resident.
 
     ``actor="resident"`` may only cancel or close (end a consult) an open ticket. ``assigned`` needs
     an assignee (given, or the current one). The caller commits.
     """
-    settings = current(settings)
+
     try:
         target, source = TicketStatus(to_status), TicketStatus(ticket.status)
     except ValueError as error:
@@ -122,7 +121,7 @@ def transition(
     return ticket
 
 
-def cancel_for_resident(*, session: Session, ticket: Ticket, settings: Settings | None = None) -> bool:
+def cancel_for_resident(*, session: Session, ticket: Ticket, settings: Settings) -> bool:
     """The resident's 取消: True when cancelled; an emergency stays open, noted, its member told (False)."""
     if ticket.type not in KEPT_OPEN_FOR_MEMBER:
         transition(
@@ -134,7 +133,7 @@ def cancel_for_resident(*, session: Session, ticket: Ticket, settings: Settings 
     ).first()
     if said is None:  # asked twice, told once
         record(session=session, ticket=ticket, actor="resident", action="note", note=WITHDRAWN)
-        notify.on_withdrawn(session=session, ticket=ticket, settings=current(settings))
+        notify.on_withdrawn(session=session, ticket=ticket, settings=settings)
     return False
 
 
@@ -154,7 +153,7 @@ def _set_assignee(session: Session, ticket: Ticket, username: str) -> None:
 
 
 def assign(
-    *, session: Session, ticket: Ticket, assignee: str, actor: str, note: str = "", settings: Settings | None = None
+    *, session: Session, ticket: Ticket, assignee: str, actor: str, note: str = "", settings: Settings
 ) -> Ticket:
     """Hand ``ticket`` to ``assignee`` (status becomes ``assigned`` when it was new or in progress)."""
     if ticket.status in (S.NEW, S.IN_PROGRESS):
@@ -178,9 +177,7 @@ def assign(
         action="reassigned",
         note=f"由 {previous or '无'} 转交 {assignee}" + (f"；{note}" if note else ""),
     )
-    notify.on_assigned(
-        session=session, ticket=ticket, settings=current(settings), seq=len(notify_events(session, ticket))
-    )
+    notify.on_assigned(session=session, ticket=ticket, settings=settings, seq=len(notify_events(session, ticket)))
     return ticket
 
 
@@ -190,9 +187,7 @@ def add_note(*, session: Session, ticket: Ticket, actor: str, note: str) -> Tick
     return record(session=session, ticket=ticket, actor=actor, action="note", note=note)
 
 
-def reply_to_resident(
-    *, session: Session, ticket: Ticket, actor: str, text: str, settings: Settings | None = None
-) -> TicketEvent:
+def reply_to_resident(*, session: Session, ticket: Ticket, actor: str, text: str, settings: Settings) -> TicketEvent:
     """Send ``text`` to the resident (customer-service message, else template) and log it."""
     if not ticket.openid:
         raise NotReachable("该工单没有微信联系人，请电话联系居民", field="text")
@@ -204,7 +199,7 @@ def reply_to_resident(
         ticket=ticket,
         text=f"社区回复（单号 {ticket.number}）：{text}",
         event=f"reply-{seq}",
-        settings=current(settings),
+        settings=settings,
     )
     if message is None:
         raise NotReachable("居民不在微信客服消息时限内，且未配置状态通知模板，请电话联系居民", field="text")

@@ -8,7 +8,7 @@ from typing import Any
 from bot.flows.base import Reask, Slot, never
 from bot.parsing import find_phone, parse_address, parse_count
 from bot.turn import Turn
-from hotline.logs import mask_phone
+from core.logs import mask_phone
 
 SELF = "本人"
 DELIVERY = "送货上门"

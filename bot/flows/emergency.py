@@ -18,7 +18,7 @@ from bot.messages import Reply
 from bot.parsing import find_phone, parse_address, parse_phone
 from bot.triage import Triage, triage
 from bot.turn import Turn
-from hotline.timeutil import utcnow
+from core.timeutil import utcnow
 from tickets.models import Priority, Ticket, TicketType
 
 if TYPE_CHECKING:

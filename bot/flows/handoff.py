@@ -21,7 +21,7 @@ from bot.flows.tickets import add_note, find_open, handled_by, move, open_ticket
 from bot.intents import Intent
 from bot.messages import Reply
 from bot.turn import Turn
-from hotline.timeutil import utcnow
+from core.timeutil import utcnow
 from tickets.models import Ticket, TicketStatus, TicketType
 
 if TYPE_CHECKING:

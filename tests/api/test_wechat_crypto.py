@@ -12,9 +12,9 @@ import pytest
 from fastapi.testclient import TestClient
 from wechatpy.crypto import PrpCrypto, WeChatCrypto
 
-from api.app import create_app
-from api.wechat_protocol import ProtocolError, check_signature, open_envelope
-from hotline.settings import Settings
+from channels.wechat.protocol import ProtocolError, check_signature, open_envelope
+from core.settings import Settings
+from hotline.app import create_app
 from tests.api.wechat_helpers import sign, signed_query, text_xml
 from tests.conftest import SHARED_DATA
 

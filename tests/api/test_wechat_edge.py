@@ -12,11 +12,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from api import wechat as wechat_module
-from api.wechat_protocol import Envelope, ProtocolError, parse, render_reply, safe_text, to_inbound
 from bot.messages import InboundKind
 from bot.models import InboundMessage
 from bot.pipeline import Pipeline
+from channels.wechat import route as wechat_module
+from channels.wechat.protocol import Envelope, ProtocolError, parse, render_reply, safe_text, to_inbound
 from tests.api.wechat_helpers import post, reply_fields, signed_query, text_xml
 from tests.conftest import OFFICE_PHONE
 
@@ -167,7 +167,7 @@ def test_an_unexpected_error_while_reading_is_acknowledged_not_a_500(
         raise RuntimeError("wechatpy changed under us")
 
     monkeypatch.setattr(wechat_module, "to_inbound", broken)
-    with caplog.at_level(logging.ERROR, logger="api.wechat"):
+    with caplog.at_level(logging.ERROR, logger="channels.wechat.route"):
         response = post(client, text_xml("oX", "帮助"))
     assert response.status_code == 200 and response.text == "success"
     assert any("could not be read" in record.getMessage() for record in caplog.records)
@@ -182,7 +182,7 @@ def test_a_failing_pipeline_gets_an_apology_logged_with_the_message_key(
         raise RuntimeError("the inbox table is gone")
 
     monkeypatch.setattr(pipeline, "process", broken)
-    with caplog.at_level(logging.ERROR, logger="api.wechat"):
+    with caplog.at_level(logging.ERROR, logger="channels.wechat.route"):
         response = post(client, text_xml("oUnlucky", "我要退烧药", msg_id=4242))
     content = reply_fields(response)["Content"]
     assert response.status_code == 200 and "抱歉" in content and OFFICE_PHONE in content

@@ -7,10 +7,10 @@ from collections.abc import Callable
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from api.app import create_app
 from bot.intents import MenuKey
 from bot.models import Conversation
-from hotline.settings import Settings
+from core.settings import Settings
+from hotline.app import create_app
 from residents.models import ConsentRecord
 from tests.bot.conftest import Chat, resident, tickets_of
 from tests.conftest import OFFICE_PHONE, FrozenClock

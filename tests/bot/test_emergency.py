@@ -9,10 +9,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from api.app import create_app
 from bot.triage import triage
-from hotline.settings import Settings
-from hotline.timeutil import utcnow
+from core.settings import Settings
+from core.timeutil import utcnow
+from hotline.app import create_app
 from residents import accounts
 from residents import service as resident_service
 from tests.bot.conftest import Chat, notes_of, request_antigen, tickets_of

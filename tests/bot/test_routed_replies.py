@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from hotline.settings import Settings
-from hotline.timeutil import utcnow
+from core.settings import Settings
+from core.timeutil import utcnow
 from residents import accounts
 from residents import service as resident_service
 from tests.bot.conftest import Chat, tickets_of

@@ -8,9 +8,9 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from bot import texts
-from hotline.settings import Settings
+from core.settings import Settings
+from hotline.app import create_app
 from tests.bot.conftest import Chat
 
 # A space with Chinese text or full-width punctuation on both sides; spaces next to digits are fine.

@@ -11,7 +11,7 @@ import yaml
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
-from hotline.db import create_db_engine
+from core.db import create_db_engine
 from knowledge.base import KnowledgeBase
 from knowledge.loader import CONTENT_DIR
 from tests.conftest import make_token

@@ -14,8 +14,8 @@ from knowledge import service
 from knowledge.base import KnowledgeBase, region_key
 from knowledge.loader import load_builtin_if_empty
 from knowledge.models import FaqEntry, UnansweredQuestion
-from knowledge.retrieval import ANSWER_THRESHOLD, LIKELY_GAP, LIKELY_THRESHOLD, SUGGEST_THRESHOLD, Document, Hit
 from knowledge.schemas import FaqCreate, FaqUpdate
+from knowledge.scoring import ANSWER_THRESHOLD, LIKELY_GAP, LIKELY_THRESHOLD, SUGGEST_THRESHOLD, Document, Hit
 
 
 @pytest.fixture

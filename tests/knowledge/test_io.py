@@ -12,9 +12,9 @@ import yaml
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
+from core.db import create_db_engine
+from core.settings import get_settings
 from hotline import cli
-from hotline.db import create_db_engine
-from hotline.settings import get_settings
 from knowledge import service
 from knowledge.io import FILE_FIELDS, IMPORT_ACTOR, export_file, import_file
 from knowledge.loader import CONTENT_DIR, ContentError, load_builtin_if_empty

@@ -5,7 +5,8 @@ import threading
 import pytest
 
 from knowledge.model.calibrator import ENTRY_FEATURES
-from knowledge.retrieval import ANSWER_THRESHOLD, SUGGEST_THRESHOLD, Document, FaqIndex, Hit, _unit_texts
+from knowledge.retrieval import FaqIndex
+from knowledge.scoring import ANSWER_THRESHOLD, SUGGEST_THRESHOLD, Document, Hit, _unit_texts
 
 FAQ = [
     Document(1, "儿童多大可以接种新冠疫苗？", ("小孩几岁能打新冠疫苗",), "3岁以上儿童可以接种。"),

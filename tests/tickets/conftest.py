@@ -9,15 +9,15 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from hotline.db import create_db_engine, migrate
-from hotline.settings import Settings
-from hotline.wechat_client import DatabaseTokenStore, WeChatClient, WeComRobot
+from channels.wechat.client import DatabaseTokenStore, WeChatClient, WeComRobot
+from channels.wechat.delivery import Transport
+from core.db import create_db_engine
+from core.settings import Settings
+from hotline.db import migrate
 from residents import accounts
 from residents import service as resident_service
 from residents.models import Resident
 from tests.fakes.wechat_api import FakeWeChat
-from tickets import config as ticket_config
-from tickets.delivery import Transport
 from tickets.grids import import_csv
 
 GRID_CSV = "grid,building,member\n第一网格,8栋,wangwei\n第一网格,9栋,wangwei\n第二网格,3栋,lina\n"
@@ -41,9 +41,7 @@ def tsettings(settings: Settings, fake: FakeWeChat) -> Iterator[Settings]:
             "worker_enabled": False,
         }
     )
-    ticket_config.use(configured)
     yield configured
-    ticket_config.use(settings)
 
 
 @pytest.fixture

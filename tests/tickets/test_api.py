@@ -6,7 +6,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from hotline.settings import Settings
+from core.settings import Settings
 from residents.models import Community
 from tests.conftest import FrozenClock, make_token
 from tests.tickets.conftest import add_user, resident_said_recently

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
+from core.db import create_db_engine
+from core.settings import get_settings
 from hotline import cli
-from hotline.db import create_db_engine
-from hotline.settings import get_settings
 from residents.models import Building, Grid, User
 from tickets.models import DutyShift
 

@@ -8,13 +8,13 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from hotline.settings import Settings
+from channels.wechat.delivery import Transport
+from core.settings import Settings
 from tests.conftest import FrozenClock
 from tests.fakes.wechat_api import FakeWeChat
 from tests.tickets.conftest import resident_said_recently
 from tickets import outbox
 from tickets import service as ticket_service
-from tickets.delivery import Transport
 from tickets.models import OutboxKind, OutboxMessage, OutboxStatus, Ticket, TicketStatus
 
 CUSTOM = "/cgi-bin/message/custom/send"

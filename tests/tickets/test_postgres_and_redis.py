@@ -10,10 +10,10 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from hotline.db import create_db_engine
-from hotline.settings import Settings
-from hotline.timeutil import utcnow
-from hotline.wechat_client import CachedToken, RedisTokenStore, WeChatClient
+from channels.wechat.client import CachedToken, RedisTokenStore, WeChatClient
+from core.db import create_db_engine
+from core.settings import Settings
+from core.timeutil import utcnow
 from residents import service as resident_service
 from tests.conftest import FrozenClock
 from tests.fakes.wechat_api import FakeWeChat

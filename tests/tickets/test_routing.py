@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from hotline.settings import Settings
+from core.settings import Settings
 from residents.models import Building, Community, User
 from tests.conftest import FrozenClock
 from tests.tickets.conftest import add_user

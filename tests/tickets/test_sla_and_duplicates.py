@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from hotline.settings import Settings
+from core.settings import Settings
 from tests.conftest import FrozenClock
 from tickets import service as ticket_service
 from tickets import sla, workflow
@@ -115,7 +115,9 @@ def test_the_same_request_while_open_is_added_to_the_open_ticket(
     with Session(grid_map) as session:
         ticket = session.get(Ticket, first.id)
         assert ticket is not None
-        ticket_service.transition(session=session, ticket=ticket, to_status="cancelled", actor="resident")
+        ticket_service.transition(
+            session=session, ticket=ticket, to_status="cancelled", actor="resident", settings=tsettings
+        )
         session.commit()
     assert _new(grid_map, tsettings).id != first.id  # closed or cancelled: a new request is a new ticket
 
@@ -144,7 +146,9 @@ def test_simulated_tickets_notify_nobody(grid_map: Engine, tsettings: Settings, 
     with Session(grid_map) as session:
         stored = session.get(Ticket, ticket.id)
         assert stored is not None
-        ticket_service.transition(session=session, ticket=stored, to_status="in_progress", actor="wangwei")
+        ticket_service.transition(
+            session=session, ticket=stored, to_status="in_progress", actor="wangwei", settings=tsettings
+        )
         session.commit()
     sla.sweep(engine=grid_map, settings=tsettings)
     assert all(m.ticket_id != ticket.id for m in _outbox(grid_map))
@@ -159,7 +163,9 @@ def test_a_resident_cannot_make_an_emergency_disappear(
         stored = session.get(Ticket, urgent.id)
         assert stored is not None
         with pytest.raises(InvalidTransition):
-            workflow.transition(session=session, ticket=stored, to_status="cancelled", actor="resident")
+            workflow.transition(
+                session=session, ticket=stored, to_status="cancelled", actor="resident", settings=tsettings
+            )
         assert workflow.cancel_for_resident(session=session, ticket=stored, settings=tsettings) is False
         plain = session.get(Ticket, medicine.id)
         assert plain is not None

@@ -10,15 +10,15 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from api.app import create_app
-from hotline.settings import Settings
-from hotline.wechat_client import (
+from channels.wechat.client import (
     DatabaseTokenStore,
     WeChatClient,
     WeChatError,
     WeChatUnavailable,
     WeComRobot,
 )
+from core.settings import Settings
+from hotline.app import create_app, wechat_transport
 from tests.conftest import FrozenClock
 from tests.fakes.wechat_api import FakeWeChat
 from tickets import service as ticket_service
@@ -34,7 +34,7 @@ def test_the_worker_escalates_and_delivers_and_stops_cleanly(
             session=session, type="antigen", openid="oResident", details={"address": "9栋"}, settings=tsettings
         )
         session.commit()
-    worker = TicketWorker(engine=grid_map, settings=tsettings)
+    worker = TicketWorker(engine=grid_map, settings=tsettings, transport=lambda: wechat_transport(tsettings, grid_map))
     clock.advance(hours=5)
     worker.run_once()
     with Session(grid_map) as session:
@@ -42,7 +42,11 @@ def test_the_worker_escalates_and_delivers_and_stops_cleanly(
         statuses = {m.status for m in session.exec(select(OutboxMessage))}
     assert statuses == {OutboxStatus.SENT}
     assert any("超时" in r.json["data"]["first"]["value"] for r in fake.sent("/cgi-bin/message/template/send"))
-    fast = TicketWorker(engine=grid_map, settings=tsettings.model_copy(update={"worker_interval_seconds": 0.01}))
+    fast = TicketWorker(
+        engine=grid_map,
+        settings=tsettings.model_copy(update={"worker_interval_seconds": 0.01}),
+        transport=lambda: wechat_transport(tsettings, grid_map),
+    )
     fast.start()
     assert fast.running
     fast.stop()

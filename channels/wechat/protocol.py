@@ -22,7 +22,7 @@ from wechatpy.parser import parse_message
 from wechatpy.replies import TextReply
 
 from bot.messages import Inbound, InboundKind
-from hotline.settings import Settings
+from core.settings import Settings
 
 log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 1024 * 1024

@@ -1,7 +1,7 @@
 """Fit the second-stage calibrator (knowledge/model/calibrator.json) for FAQ lookup.
 
     .venv/bin/pip install lightgbm==4.6.0     # training only (for the out-of-fold Tianchi reranker)
-    .venv/bin/python -m knowledge.train_calibrator [--data ../shared/data] [--no-tianchi]
+    .venv/bin/python -m tools.train_calibrator [--data ../shared/data] [--no-tianchi]
 
 The calibrator answers "does this candidate entry answer the query?" from what FaqIndex.candidates
 computes for it. Its training rows come from three sources, none of them the held-out resident
@@ -36,7 +36,8 @@ import yaml
 
 from knowledge.model.calibrator import CALIBRATOR_PATH, ENTRY_FEATURES, Calibrator
 from knowledge.model.reranker import Reranker
-from knowledge.retrieval import ANSWER_ONLY_CAP, NEAR_DUPLICATE_RATIO, Document, FaqIndex, rank
+from knowledge.retrieval import FaqIndex
+from knowledge.scoring import ANSWER_ONLY_CAP, NEAR_DUPLICATE_RATIO, Document, rank
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = ROOT.parent / "shared" / "data"

@@ -24,8 +24,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
-from hotline.settings import Settings
-from hotline.timeutil import utcnow
+from channels.wechat.models import WeChatToken
+from core.settings import Settings
+from core.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +82,6 @@ class DatabaseTokenStore:
     """The token in the ``wechattoken`` row; the lock is a lease on that row claimed by one UPDATE."""
 
     def __init__(self, engine: Engine, appid: str) -> None:
-        from tickets.models import WeChatToken  # the table lives with the other shared-state tables
 
         self.engine, self.appid, self.model = engine, appid, WeChatToken
         with Session(engine) as session:

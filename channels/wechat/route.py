@@ -13,7 +13,10 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, Response
 
-from api.wechat_protocol import (
+from bot import texts
+from bot.messages import Inbound, Reply
+from bot.pipeline import Pipeline
+from channels.wechat.protocol import (
     MAX_BODY_BYTES,
     ProtocolError,
     check_signature,
@@ -24,11 +27,8 @@ from api.wechat_protocol import (
     to_inbound,
     verify_query,
 )
-from bot import texts
-from bot.messages import Inbound, Reply
-from bot.pipeline import Pipeline
-from hotline.logs import mask_openid
-from hotline.settings import Settings
+from core.logs import mask_openid
+from core.settings import Settings
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["wechat"])

@@ -1,7 +1,7 @@
 """Train the FAQ reranker on the Tianchi 2020 similar-question pairs and export it as JSON.
 
     .venv/bin/pip install lightgbm==4.6.0     # training only; the runtime evaluates the trees in numpy
-    .venv/bin/python -m knowledge.train_reranker [--data ../shared/data/tianchi-ncov-sim] [--cv]
+    .venv/bin/python -m tools.train_reranker [--data ../shared/data/tianchi-ncov-sim] [--cv]
 
 Only train.csv is read. --cv reports 5-fold cross-validation grouped by query1 (pair accuracy and
 the dev protocol's hit@1 on held-out groups) for the parameter grid, then trains the shipped model

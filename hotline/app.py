@@ -1,4 +1,8 @@
-"""The application factory: one engine, one knowledge base, one pipeline per process."""
+"""App assembly: one engine, one knowledge base, one pipeline per process, and every route.
+
+This is the one place that knows every package: the channels' routes and delivery, the JSON API,
+the engine and the domains. Nothing imports it but the CLI.
+"""
 
 from __future__ import annotations
 
@@ -7,17 +11,22 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
+from sqlalchemy.engine import Engine
 
-from api import faq, health, simulate, wechat
+from api import faq, health, simulate
 from api import tickets as tickets_api
 from bot.pipeline import Pipeline
-from hotline.db import create_db_engine, migrate, session_scope
-from hotline.settings import Settings, get_settings
+from channels.wechat import route as wechat
+from channels.wechat.client import WeChatClient, WeComRobot, token_store_for
+from channels.wechat.delivery import Transport
+from core.db import session_scope
+from core.logs import mask_openid
+from core.settings import Settings, get_settings
+from hotline.db import open_engine
 from knowledge.base import KnowledgeBase
 from knowledge.loader import load_builtin_if_empty
 from residents import service as resident_service
-from tickets import config as ticket_config
-from tickets.wiring import late_sink
+from tickets import notify
 from tickets.worker import TicketWorker
 
 log = logging.getLogger(__name__)
@@ -25,18 +34,34 @@ log = logging.getLogger(__name__)
 
 def prepare(settings: Settings) -> tuple[KnowledgeBase, Pipeline]:
     """Create or upgrade the database, seed what an empty one needs, build the index."""
-    engine = create_db_engine(settings.database_url)
-    migrate(engine)
+    engine = open_engine(settings.database_url)
     with session_scope(engine) as session:
         resident_service.default_community(session=session, settings=settings)
     with session_scope(engine) as session:
         load_builtin_if_empty(session=session)
     knowledge = KnowledgeBase(engine)
     knowledge.refresh()
-    ticket_config.use(settings)
     pipeline = Pipeline(engine=engine, settings=settings, knowledge=knowledge)
-    pipeline.late_sink = late_sink(engine)
+    pipeline.late_sink = OutboxLateSink(engine)
     return knowledge, pipeline
+
+
+class OutboxLateSink:
+    """``pipeline.late_sink``: a reply ready after the channel stopped waiting goes out through the
+    outbox (retried, never lost), as a customer-service message on WeChat."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def __call__(self, openid: str, text: str) -> None:
+        with session_scope(self.engine) as session:
+            notify.late_reply(session=session, openid=openid, text=text)
+        log.info("late reply queued for %s", mask_openid(openid))
+
+
+def wechat_transport(settings: Settings, engine: Engine) -> Transport:
+    """How outbox rows reach WeChat and the WeCom robot (built lazily: the token store touches the database)."""
+    return Transport(WeChatClient(settings, token_store_for(settings, engine)), WeComRobot())
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -53,7 +78,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if recovered:
             log.warning("answered %d messages left unanswered by a previous crash", recovered)
         # SLA sweep and outbox delivery run in the service itself; safe with several instances.
-        worker = TicketWorker(engine=pipeline.engine, settings=settings)
+        worker = TicketWorker(
+            engine=pipeline.engine, settings=settings, transport=lambda: wechat_transport(settings, pipeline.engine)
+        )
         app.state.ticket_worker = worker
         if settings.worker_enabled:
             worker.start()

@@ -12,8 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.intents import MenuKey
-from hotline.cli import EXTENSIONS
-from hotline.settings import get_settings
+from core.settings import get_settings
 
 DEFAULT_MENU = Path(__file__).with_name("menu.json")
 # WeChat's limits: 3 top-level buttons of 16 bytes, 5 sub-buttons of 60 bytes each.
@@ -68,8 +67,7 @@ def validate(menu: Any) -> dict[str, Any]:
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
-    from hotline.db import create_db_engine, migrate
-    from hotline.wechat_client import WeChatClient, WeChatError, WeChatUnavailable, token_store_for
+    from channels.wechat.client import WeChatClient, WeChatError, WeChatUnavailable, token_store_for
 
     try:
         menu = validate(json.loads(Path(args.file).read_text(encoding="utf-8")))
@@ -80,8 +78,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
         print(f"{args.file}: menu is valid ({len(menu['button'])} buttons)")
         return 0
     settings = get_settings()
-    engine = create_db_engine(settings.database_url)
-    migrate(engine)
+    engine = args.open_engine(settings.database_url)
     client = WeChatClient(settings, token_store_for(settings, engine))
     try:
         client.create_menu(menu)
@@ -102,6 +99,3 @@ def register(sub: argparse._SubParsersAction) -> None:
     publish.add_argument("file")
     publish.add_argument("--dry-run", action="store_true", help="only check the file")
     publish.set_defaults(func=cmd_publish)
-
-
-EXTENSIONS.append(register)

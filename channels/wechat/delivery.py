@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hotline.wechat_client import ErrCode, WeChatClient, WeChatError, WeChatUnavailable, WeComRobot
+from channels.wechat.client import ErrCode, WeChatClient, WeChatError, WeChatUnavailable, WeComRobot
 from tickets.models import OutboxKind, OutboxMessage
 from tickets.outbox import Fallback, Permanent, Retry
 

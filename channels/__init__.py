@@ -1,0 +1,1 @@
+"""Channels residents and members reach the service through; each is one package."""

@@ -1,0 +1,1 @@
+"""Words the bot reacts to, as data a non-programmer can review: red flags, commands, intents, dialect maps."""
