@@ -197,9 +197,12 @@ def _request_or_question(intent: Intent, text: str) -> Intent:
     return intent
 
 
-def detect(text: str) -> Intent:
-    """The resident's intent from free text (typed or recognised speech)."""
-    if is_emergency(text):
+def detect(text: str, urgent: bool | None = None) -> Intent:
+    """The resident's intent from free text (typed or recognised speech).
+
+    ``urgent`` is the turn's triage of this text when already made (it is made once per message).
+    """
+    if is_emergency(text) if urgent is None else urgent:
         return Intent.EMERGENCY
     norm = normalize_for_intent(text)
     if not re.search(r"[\u4e00-\u9fff]", norm):

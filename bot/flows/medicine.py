@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from bot.audience import Audience
 from bot.flows.base import Flow, Reask, Slot
 from bot.flows.contact import (
     ADDRESS,
@@ -77,6 +78,7 @@ class MedicineFlow(ContactValidators, Flow):
     name = "medicine"
     title = "买药登记"
     intents = (Intent.MEDICINE,)
+    audience = Audience.RESIDENT
     consent_purpose = "登记用药需求、安排送药"
     slots = (
         Slot(

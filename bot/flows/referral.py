@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from bot.audience import Audience
 from bot.flows.base import Flow, Reask, Slot
 from bot.flows.contact import (
     ADDRESS,
@@ -52,6 +53,7 @@ class ReferralFlow(ContactValidators, Flow):
     name = "referral"
     title = "就医转诊"
     intents = (Intent.REFERRAL,)
+    audience = Audience.RESIDENT
     consent_purpose = "联系医院、安排就医"
     slots = (
         Slot("who", "就医人", WHO_PROMPT),
