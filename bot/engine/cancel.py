@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import re
-
+import lexicon
 from bot import texts
 from bot.engine.runner import runner
 from bot.flows.cancel import CancelFlow, match_ticket
@@ -14,7 +13,7 @@ from bot.turn import Turn
 from tickets.models import TYPE_NAMES, Ticket
 
 # "取消 20260122-0031", "取消单号0031", "撤销 31": the number may be typed in full or its tail.
-CANCEL_BY_NUMBER = re.compile(r"^(?:取消|撤销|撤回)\s*(?:单号|订单|登记|第)?\s*(\d{8}-\d{1,4}|\d{1,4})\s*号?$")
+CANCEL_BY_NUMBER = lexicon.pattern("answers.cancel_by_number")
 
 
 def by_number(text: str) -> str | None:

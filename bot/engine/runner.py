@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+import lexicon
 from bot import texts
 from bot.flows import FLOWS
 from bot.flows.base import Flow, Reask, Slot, Stop
@@ -23,11 +24,11 @@ CONSENT = "consent"
 CONFIRM = "confirm"
 EDIT = "edit"
 
-YES = {"同意", "好", "好的", "可以", "行", "要得", "嗯", "是", "1", "ok", "同意的", "我同意"}
-NO = {"不同意", "不", "不要", "拒绝", "不行", "算了", "2", "不愿意"}
-CONFIRM_YES = {"1", "确认", "对", "是", "好", "好的", "没问题", "可以", "对的", "要得", "确定", "ok"}
-CONFIRM_EDIT = {"2", "修改", "改", "要改"}
-CONFIRM_NO = {"0", "取消", "不要", "不要了", "算了"}
+YES = lexicon.words("answers.consent_yes")
+NO = lexicon.words("answers.consent_no")
+CONFIRM_YES = lexicon.words("answers.confirm_yes")
+CONFIRM_EDIT = lexicon.words("answers.confirm_edit")
+CONFIRM_NO = lexicon.words("answers.confirm_no")
 
 
 # A longer answer to the consent question is no yes or no but something else: a question before

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import lexicon
 from bot.audience import Audience
 from bot.flows.base import Flow, Reask, Slot, Stop
 from bot.flows.tickets import SHOWN, cancel, describe, open_tickets
@@ -14,7 +15,7 @@ from bot.turn import Turn
 from tickets.models import Ticket
 
 # "不取消了回复 0" at the which-one question: these end the cancellation, nothing is cancelled.
-KEEP_ALL = {"0", "不取消", "不取消了", "不用取消", "不用了"}
+KEEP_ALL = lexicon.words("answers.keep_all")
 KEPT = "好的，不取消了，您的事项照常办理。"
 
 
