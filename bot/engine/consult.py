@@ -15,6 +15,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot import texts
+from bot.audience import Audience
 from bot.engine import words
 from bot.engine.cancel import by_number, start_cancel
 from bot.engine.message import Message
@@ -46,6 +47,8 @@ IDLE_LIMIT = timedelta(hours=24)
 
 def human(turn: Turn, text: str = "") -> Reply:
     """Open a consult ticket and enter the open-consult mode; a request in progress is put aside."""
+    if turn.audience is Audience.MEMBER:
+        return Reply(texts.member_no_resident_ticket(turn.office_phone), intent=None)
     current = find_open(turn, turn.state.consult.ticket_id if turn.state.consult else None)
     if current is not None:
         return Reply(_already(current.number), intent=Intent.HUMAN, ticket_id=current.id)

@@ -1,6 +1,6 @@
 """Hospital referral (转诊): patient, age, symptoms, conditions, preferred hospital, when.
 
-Red flags in any answer (symptoms especially) are caught by the emergency interrupt before this
+Red flags in any answer (symptoms especially) are caught by the emergency mode before this
 flow sees them: a referral is for what can wait hours, not minutes.
 """
 

@@ -32,10 +32,14 @@ def test_a_members_report_of_an_emergency_opens_no_urgent_ticket_for_them(
     assert tickets_of(db(), MEMBER_OPENID) == []
 
 
-def test_a_member_starts_no_resident_request(chat: Callable[..., Chat], db: Callable[[], Session]) -> None:
+def test_a_member_starts_no_resident_request_and_no_consult(
+    chat: Callable[..., Chat], db: Callable[[], Session]
+) -> None:
     _bind(db(), MEMBER_OPENID)
-    reply = chat(MEMBER_OPENID).say("我要抗原")
-    assert "工作人员账号" in reply and tickets_of(db(), MEMBER_OPENID) == []
+    member = chat(MEMBER_OPENID)
+    for text in ("我要抗原", "1", "转人工"):
+        assert "工作人员账号" in member.say(text), text
+    assert tickets_of(db(), MEMBER_OPENID) == []
 
 
 def test_a_resident_with_the_same_words_still_gets_the_emergency(
