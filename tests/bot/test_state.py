@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from datetime import datetime
 
+from sqlmodel import Session
+
+from bot.models import Conversation
 from bot.state import SCHEMA_VERSION, State, SuspendedFlow, TicketMode
+from tests.bot.conftest import Chat
 
 AT = "2026-12-01T10:00:00"
 
@@ -55,3 +60,19 @@ def test_reset_clears_the_flow_and_every_mode() -> None:
     state.reset()
     assert (state.flow, state.step, state.slots) == (None, None, {})
     assert state.context == {"schema_version": SCHEMA_VERSION}
+
+
+def test_a_conversation_saved_in_the_old_form_goes_on(chat: Callable[..., Chat], db: Callable[[], Session]) -> None:
+    """A consult and a request put aside, saved before the typed state, still end and resume."""
+    me = chat()
+    me.say("我要买退烧药")
+    me.say("转人工")
+    session = db()
+    row = session.get(Conversation, me.openid)
+    assert row is not None and "consult" in row.context and "suspended" in row.context
+    old = {key: value for key, value in row.context.items() if key not in ("schema_version", "consult")}
+    row.context = {**old, "handoff": row.context["consult"]}
+    session.add(row)
+    session.commit()
+    assert "结束" in me.say("结束") and "继续" in me.replies[-1]
+    assert "买药登记" in me.say("继续")
