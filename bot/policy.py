@@ -38,12 +38,12 @@ def answer(
                 reply = texts.policy_answer(entry.answer, entry.source)
             hint = texts.how_to_ask_for(request) if request is not None else ""
             return Reply(f"{reply}\n{hint}" if hint else reply, intent=Intent.POLICY, faq_id=entry.id)
-        turn.state.context["choices"] = [other.id for other in lookup.suggestions]
+        turn.state.choices = [other.id for other in lookup.suggestions]
         others = [other.question for other in lookup.suggestions]
         reply = texts.tentative_answer(entry.question, entry.answer, entry.source, others)
         return Reply(reply, intent=Intent.POLICY, faq_id=entry.id)
     if lookup.suggestions:
-        turn.state.context["choices"] = [entry.id for entry in lookup.suggestions]
+        turn.state.choices = [entry.id for entry in lookup.suggestions]
         return Reply(texts.suggestions([entry.question for entry in lookup.suggestions]), intent=Intent.POLICY)
     turn.knowledge.log_unanswered(session=turn.session, text=text, openid=turn.resident.openid, best=lookup.best_score)
     return Reply(texts.unknown(turn.office_phone), intent=Intent.UNKNOWN)
@@ -53,7 +53,7 @@ def _superseded(turn: Turn, entry: FaqView, replacements: list[FaqView], offer_c
     """An old rule, told as no longer in force, with how to read the one that replaced it."""
     current = replacements[0] if replacements else None
     if current is not None and offer_choices:
-        turn.state.context["choices"] = [current.id]
+        turn.state.choices = [current.id]
     return texts.superseded_answer(
         entry.answer, entry.source, entry.superseded_note, current.question if current else None, offer_choices
     )

@@ -37,9 +37,14 @@ class Route:
 
 
 def route(
-    text: str, knowledge: KnowledgeBase | None, region: str | None, has_open_requests: Callable[[], bool]
+    text: str,
+    knowledge: KnowledgeBase | None,
+    region: str | None,
+    has_open_requests: Callable[[], bool],
+    urgent: bool | None = None,
 ) -> Route:
-    intent = detect(text)
+    """Where ``text`` goes; ``urgent`` is the turn's triage when already made."""
+    intent = detect(text, urgent)
     if intent == Intent.POLICY:
         # A policy question about antigen is about a result or a test (抗原阳性了怎么办), hardly a wish
         # for kits: no "要抗原" after its answer. Medicine and hospital questions get theirs.

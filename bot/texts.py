@@ -221,3 +221,11 @@ def tentative_answer(question: str, answer: str, source: str, others: list[str])
         return f"{text}\n不是这个的话，请换个说法问我，或回复“转人工”找工作人员。"
     lines = "\n".join(f"{i}. {q}" for i, q in enumerate(others, 1))
     return f"{text}\n不是这个的话，您是不是想问：\n{lines}\n回复数字查看，或直接换个说法问我。"
+
+
+def member_no_resident_ticket(office_phone: str) -> str:
+    """A committee member's WeChat account is bound to a staff account: it opens no resident ticket."""
+    return (
+        "您的微信已绑定社区工作人员账号，这里不会以居民身份为您开单。"
+        f"为居民登记、跟进请在社区工作台操作；有人危急请立即拨打120。社区电话：{office_phone}"
+    )

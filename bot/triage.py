@@ -4,6 +4,9 @@ Checked on every message, mid-flow too. Recall matters more than precision: a fa
 committee member one phone call, a missed one can cost a life. So the patterns are broad, dialect and
 voice-recognition variants included, and a negation only cancels a red flag when it stands right in
 front of it ("没有呼吸困难"); anything less clear triggers.
+
+The words and figures are data, for a clinician to review: lexicon/red_flags.yaml, readings.yaml and
+dialect.yaml. This module is how they are applied.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+import lexicon
 from bot.parsing import cn_to_digits, normalize
 from bot.triage_model import model
 
@@ -20,110 +24,20 @@ MODEL_MIN_HANZI = 6
 _HANZI = re.compile(r"[\u3400-\u9fff]")
 
 # Oxygen saturation below this is a red flag (2023 national guidance: SpO2 < 93% at rest).
-SPO2_THRESHOLD = 93
+SPO2_THRESHOLD: int = lexicon.value("readings.spo2_threshold")
 
 # Homophones and spellings voice recognition produces for the words that matter here.
-_VARIANTS = (
-    ("spo2", "血氧"),
-    ("sp02", "血氧"),
-    ("spo₂", "血氧"),
-    ("雪氧", "血氧"),
-    ("血养", "血氧"),
-    ("血痒", "血氧"),
-    ("婚迷", "昏迷"),
-    ("困南", "困难"),
-    ("困哪", "困难"),
-    ("凶痛", "胸痛"),
-    ("凶口", "胸口"),
-    ("胸口通", "胸口痛"),
-    ("抽畜", "抽搐"),
-    ("胡吸", "呼吸"),
-    ("乎吸", "呼吸"),
-    ("呼息", "呼吸"),
-    ("法紫", "发紫"),
-    ("意识不轻", "意识不清"),
-    ("胸通", "胸痛"),
-    ("抽蓄", "抽搐"),
-    ("发子", "发紫"),
-)
+_VARIANTS = lexicon.pairs("dialect.red_flag_slips")
 
-# Word classes, not sentences: [不唔冇没] is the negation of 普通话, 粤语 and 川渝 alike; [都也] "even then".
-_FLAGS: dict[str, str] = {
-    "breathing": (
-        r"呼吸.{0,4}(困难|不畅|急促|费力|吃力|辛苦|难受|不了|不上|不过|停|很急|好急|快得很|好快|很快|特别快|太快|弱)|"
-        r"不能呼吸|没有?呼吸(了|$)|停止呼吸|(?<!哮)喘(?![息吁])|[上透吸出][不唔冇][过上出到来赢起进去]气|"
-        r"气.{0,2}[透出吸上接喘][不唔冇][过上出到来赢起进赢]|气[都也]?出[不唔][赢来]|气接不上|接不上气|"
-        r"气紧|气短|气促|憋气|憋得|憋死|憋闷|缺氧|窒息|没气了|气都没得|扯(紧)?气|"
-        r"鼻翼.{0,4}(扇|煽|动)|(吸气|呼吸|胸口|肋骨|锁骨|肚子).{0,8}(凹|陷|一吸一吸|一抽一抽)|三凹|"
-        r"喉咙.{0,4}(呼噜|拉风箱)"
-    ),
-    "cyanosis": (
-        r"发绀|紫绀|(嘴唇|嘴巴|嘴皮|嘴|口唇|唇|脸色|面孔|脸蛋|脸|面色|指甲|手指|皮肤).{0,5}(紫|乌|青|灰|发黑|黑了|煞白|惨白)|发花|花斑"
-    ),
-    "consciousness": (
-        r"意识.{0,2}(不清|模糊|不好|不太清|丧失|没有)|没有?意识|失去意识|神志.{0,2}(不清|模糊)|不省人事|人事不省|昏迷|昏倒|"
-        r"晕倒|昏过去|晕过去|晕厥|(?<!头)晕[了咗]|昏了|[叫喊拍弄摇推].{0,3}[不唔冇](太)?醒|[都也][不唔冇]醒|"
-        r"[叫喊].{0,2}不起来|突然倒|倒下|栽倒|[就一下]倒了|"
-        r"[叫喊问].{0,4}[都也]?[不唔冇没无](太)?(答应|应(?![该当])|回应|理人|出声|响|吭声|吱声|作声)|醒不[过来]|"
-        r"没(怎么|咋)醒|[叫敲喊].{0,6}没(有)?动静|不吭声|不吱声|无应|昏去|软绵绵|瘫软|扶.{0,2}扶不起|"
-        r"[眼神睛].{0,2}发直|两眼发直|一动不动|人不动了|不哭也不动|"
-        r"(没有?|冇|无|没得)(一点)?反应|反应.{0,3}(都没|慢|迟钝|差)|嗜睡|昏睡|睁不开眼|眼睛.{0,3}睁不开|不认人|认不[出得]人|"
-        r"说胡话|胡说|胡言乱语|莫名其妙的话|颠三倒四|答非所问|迷迷糊糊|迷糊|糊涂了|糊里糊涂|不清醒|倒在地|倒地|瘫倒|休克"
-    ),
-    "seizure": (
-        r"抽搐|抽风|(?<![腿脚])抽筋|打抽抽|直抽|抽抽|一抽一抽|抽了抽了|打摆子|惊厥|痉挛|口吐白沫|翻白眼|眼睛.{0,3}(往上|向上)?翻|上翻|牙关紧闭|咬紧牙|"
-        r"(四肢|手脚|身子|全身|浑身).{0,3}(僵硬|发硬|硬了|抖个不停|一直抖|乱抖)|(羊角风|癫痫).{0,3}(发作|犯了|又犯|犯病)|"
-        r"(一直|在|又|还在|不停地?|老是|浑身|全身|手脚)抽(?![烟血空奖签水])|抽(起来|个不停|得厉害|得很)|"
-        r"抽了[一几两]下(?![烟血空奖签水])"
-    ),
-    "chest": (
-        # No negation or clause break between: 胸口不痛，就是喉咙痛 is not chest pain.
-        r"胸[^不没无，,。 ]{0,6}[痛疼]|心口[^不没无，,。 ]{0,6}[痛疼]|心绞痛|胸闷|胸口.{0,2}(闷|压|紧)|"
-        r"心脏.{0,2}[痛疼]|心梗|心肌梗"
-    ),
-    "stroke": (
-        r"中风(?!险)|脑梗|脑溢血|脑出血|偏瘫|口眼歪|嘴.{0,3}歪|说不出话|说话.{0,2}(含糊|不清|说不清|不利索|大舌头)|重影|头痛欲裂|"
-        r"头[痛疼].{0,4}(裂开|炸开|要炸)|眼前发黑|半边脸.{0,2}麻|口齿不清|"
-        r"(一边|半边|一侧|单侧).{0,4}(没力|无力|不能动|动不了|麻)|手脚.{0,3}没(有)?力|拿不住(东西|筷子|碗)?"
-    ),
-    "bleeding": (
-        r"[吐咳呕][^，,。 ]{0,4}血(?![氧压糖脂常])|咖啡色|血块|大出血|出血不止|便血|拉血|黑便|"
-        r"(孕|怀|产妇).{0,12}(出血|流血|见红)|见红"
-    ),
-    "infant_fever": (
-        # Fever in a baby under three months is an emergency in every guidance.
-        r"(新生儿|满月|刚出生|([一两二三1-3]|[一两二三]个半)个?月(大)?的?(宝宝|孩子|娃|婴儿|小孩)?|"
-        r"(?<![\d十])([1-9]|[1-8]\d|[一二三四五六七八九]十?[一二三四五六七八九]?|几十)天(大)?的?)"
-        r".{0,12}(发烧|发热|烧到|高烧|体温.{0,4}3[7-9]|3[89](\.\d)?度)"
-    ),
-    "injury": (
-        r"血.{0,2}止不住|止不住.{0,2}血|流(了)?(好多|很多|一地|不少|一大滩|一大摊)(的)?血|血流不止|出了?(好多|很多)血|"
-        r"烧伤|烫伤.{0,4}(一大片|大面积|好大|很大|严重)|大面积.{0,2}[烫烧]|开水.{0,6}(烫|打翻|泼)|全是水泡|触电|电到了|溺水|淹水|掉(到|进)?(水|河|塘)里|"
-        r"摔下来|坠楼|从.{0,6}(摔|掉|跌)下来"
-    ),
-    "poisoning": (
-        r"煤气|燃气泄|一氧化碳|烧炭|中毒|吃错(了)?药|误服|农药|百草枯|吞了|卡住了|卡在(喉咙|嗓子)|噎住|"
-        r"呛.{0,6}(青|紫|喘|不哭|没气)|中暑|热射病|"
-        r"过敏.{0,8}(肿|喘|休克|透不|喉咙)|(喉咙|嗓子|舌头|嘴唇|全身|脸).{0,3}肿.{0,6}(咽不下|喘|透不|紧|说不出)|"
-        r"咽不下口水|喉咙.{0,2}(发紧|紧)"
-    ),
-    "other": (
-        # pinyin typed without a Chinese keyboard (spaces are gone by now)
-        r"chuanbushangqi|huxikunnan|zuichunfazi|hunmi|chouchu|jiuming|xiongtong|(xiong|xin)kou(teng|tong)|jiaobuxing|"
-        r"救命|救救|上气不接下气|快不行了|[我人他她]不行了|要不行了|(?<!\d)120(?!\d)|(?<![会懂学])(?<!会点)(?<!懂点)急救(?!助|知识|培训|技能)|"
-        r"心跳.{0,2}(停|没)|没有?心跳|"
-        r"(摔|跌|倒|躺|老|独居|喊|叫|地上|床上).{0,12}(起不来|爬不起|站不起|起不了身|动不了)|(倒|躺|摔)在地上|"
-        r"自杀|不想活|轻生|跳楼|跳下去|割腕|喝农药|吞药|想死|寻死|活着没意思|活着没劲|不想拖累"
-    ),
-}
-_PATTERNS = {name: re.compile(pattern) for name, pattern in _FLAGS.items()}
+# The red flags by name, in the order of lexicon/red_flags.yaml (the first decides the advice).
+_PATTERNS = lexicon.patterns("red_flags")
 
 # A negation right in front of the red flag, not part of a question such as 是不是 / 有没有.
-_NEGATED = re.compile(r"(?<![是有会要能])(没有|没|无|不|未|并无|并没有|不再)(出现|感觉|觉得|什么|啥|明显|再)?$")
+_NEGATED = lexicon.pattern("readings.negation")
 
-_SPO2_ANCHOR = re.compile(r"血氧|氧饱和|饱和度|指脉氧|氧合|测氧|指夹|夹手指|测氧仪")
-_SPO2_LOW_WORDS = re.compile(r"^.{0,6}(低|掉|下降|降|不够|上不去|不行|不好|往下)")
-_SPO2_ASKING = re.compile(r"^.{0,6}(多少|几|低于多少|什么时候)")
+_SPO2_ANCHOR = lexicon.pattern("readings.spo2_anchor")
+_SPO2_LOW_WORDS = lexicon.pattern("readings.spo2_low")
+_SPO2_ASKING = lexicon.pattern("readings.spo2_asking")
 
 
 @dataclass(frozen=True)
@@ -163,28 +77,38 @@ def _live_matches(pattern: re.Pattern[str], text: str) -> bool:
 
 
 # Readings that are emergencies whatever words come with them (read before "." and "/" are dropped).
-_TEMPERATURE = re.compile(r"(体温|烧到|发烧|高烧|发热|烧了)[^\d]{0,4}(\d{2})")
-_HEART_RATE = re.compile(r"(心率|心跳|脉搏|脉率)[^\d]{0,4}(\d{2,3})")
-_BLOOD_PRESSURE = re.compile(r"(血压|高压|收缩压)[^\d]{0,6}(\d{2,3})")
+_TEMPERATURE = lexicon.pattern("readings.temperature")
+_HEART_RATE = lexicon.pattern("readings.heart_rate")
+_BLOOD_PRESSURE = lexicon.pattern("readings.blood_pressure")
+_TEMPERATURE_ALARM: list[int] = lexicon.value("readings.temperature_alarm")
+_TEMPERATURE_ORDINARY: list[int] = lexicon.value("readings.temperature_ordinary")
+_HEART_RATE_ALARM: list[int] = lexicon.value("readings.heart_rate_alarm")
+_BLOOD_PRESSURE_ALARM: list[int] = lexicon.value("readings.blood_pressure_alarm")
 
 # What the rules exclude on purpose reads like a red flag to character n-grams.
-_LOOKALIKE = re.compile(r"抽(了)?(一下|一管|点)?血|抽烟|[腿脚]抽筋")
+_LOOKALIKE = lexicon.pattern("readings.lookalike")
 
 
 def _readings(text: str) -> tuple[bool, bool]:
     """(a bad reading, a temperature in the ordinary range) in the raw text.
 
-    Bad: 体温 41 and above, heart rate 130 and above or 45 and below, systolic 180 and above or under 90.
-    Ordinary: a temperature from 35 to below 41 — the message says how bad the fever is.
+    The limits are in lexicon/readings.yaml: bad is 体温 41 to 43, heart rate 130 and above or 20 to 45,
+    systolic 180 and above or 40 to under 90; ordinary a temperature from 35 to below 41.
     """
     text = cn_to_digits(unicodedata.normalize("NFKC", text).lower())
     temperatures = [int(m.group(2)) for m in _TEMPERATURE.finditer(text)]
+    pulses = [int(m.group(2)) for m in _HEART_RATE.finditer(text)]
+    pressures = [int(m.group(2)) for m in _BLOOD_PRESSURE.finditer(text)]
+    hot_from, hot_to = _TEMPERATURE_ALARM
+    fast, slow_from, slow_to = _HEART_RATE_ALARM
+    high, low_from, low_below = _BLOOD_PRESSURE_ALARM
     bad = (
-        any(41 <= t <= 43 for t in temperatures)
-        or any(int(m.group(2)) >= 130 or 20 <= int(m.group(2)) <= 45 for m in _HEART_RATE.finditer(text))
-        or any(int(m.group(2)) >= 180 or 40 <= int(m.group(2)) < 90 for m in _BLOOD_PRESSURE.finditer(text))
+        any(hot_from <= t <= hot_to for t in temperatures)
+        or any(p >= fast or slow_from <= p <= slow_to for p in pulses)
+        or any(p >= high or low_from <= p < low_below for p in pressures)
     )
-    return bad, any(35 <= t < 41 for t in temperatures)
+    ordinary_from, ordinary_below = _TEMPERATURE_ORDINARY
+    return bad, any(ordinary_from <= t < ordinary_below for t in temperatures)
 
 
 def _rule_flags(text: str) -> tuple[list[str], int | None, bool]:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
+from bot.audience import Audience, audience_of
 from bot.messages import Inbound
 from bot.state import State
 from core.settings import Settings
@@ -37,3 +39,8 @@ class Turn:
     @property
     def simulated(self) -> bool:
         return self.inbound.simulated
+
+    @cached_property
+    def audience(self) -> Audience:
+        """Resident or bound committee member; looked up only when a turn needs to know."""
+        return audience_of(session=self.session, openid=self.inbound.openid)

@@ -72,7 +72,7 @@ def test_two_messages_of_one_resident_at_once_both_count(
     slow_loaded = threading.Event()
 
     def counting(turn: Turn) -> Reply:
-        turn.state.context["seen"] = [*turn.state.context.get("seen", []), turn.inbound.text]
+        turn.state.extra["seen"] = [*turn.state.extra.get("seen", []), turn.inbound.text]
         if turn.inbound.text == "slow" and not slow_loaded.is_set():
             slow_loaded.set()
             time.sleep(0.5)

@@ -7,34 +7,18 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+import lexicon
 from tickets.models import PRIORITY_RANK, Priority, TicketType
 
-# Words a flow's free text or conditions list may carry; matching is by substring.
-URGENT_WORDS = ("呼吸困难", "嘴唇发紫", "意识不清", "昏迷", "抽搐", "胸痛", "大出血", "急危重症")
-HIGH_WORDS = (
-    "孕",
-    "怀孕",
-    "孕妇",
-    "婴儿",
-    "婴幼儿",
-    "新生儿",
-    "透析",
-    "慢性",
-    "慢病",
-    "慢阻肺",
-    "哮喘",
-    "糖尿病",
-    "高血压",
-    "心脏病",
-    "冠心病",
-    "肿瘤",
-    "癌",
-    "残疾",
-    "失能",
-    "行动不便",
-)
+# Words a flow's free text or conditions list may carry (lexicon/priority.yaml). Urgent: every red
+# flag triage reads (lexicon/red_flags.yaml, the same entries) and a few words of its own; high: the
+# key groups' words, matched as substrings.
+RED_FLAGS = tuple(lexicon.patterns("red_flags").values())
+URGENT_WORDS = lexicon.words("priority.urgent_words")
+HIGH_WORDS = lexicon.words("priority.high_words")
+SPO2_THRESHOLD: int = lexicon.value("readings.spo2_threshold")
 HIGH_FLAGS = ("lives_alone_elderly", "pregnant", "infant", "chronic", "dialysis", "disabled")
-ELDERLY_AGE = 65
+ELDERLY_AGE: int = lexicon.value("priority.elderly_age")
 _AGE = re.compile(r"(\d{1,3})")
 
 
@@ -65,17 +49,19 @@ def assess(*, type: str, details: dict[str, Any]) -> Priority:
       - ``age`` (int or "70岁") with ``lives_alone`` (bool): 65+ and alone → high;
       - ``pregnant``, ``infant``, ``chronic``, ``dialysis``, ``disabled`` (bool) → high;
       - ``conditions`` (list of str, e.g. ["孕妇", "透析", "慢阻肺"]), ``symptoms``, ``message``:
-        key-group words → high, red-flag words (呼吸困难, 嘴唇发紫 …) → urgent;
+        key-group words → high, a red flag of triage's (呼吸困难, 嘴唇发紫 …) → urgent;
       - ``spo2`` (blood oxygen, %) below 93 → urgent; ``red_flags`` (non-empty) → urgent.
     The ticket type ``emergency`` is always urgent.
     """
     if type == TicketType.EMERGENCY or details.get("red_flags"):
         return Priority.URGENT
     spo2 = _age(details.get("spo2"))
-    if spo2 is not None and 0 < spo2 < 93:
+    if spo2 is not None and 0 < spo2 < SPO2_THRESHOLD:
         return Priority.URGENT
     texts = list(_texts(details))
     if any(word in text for text in texts for word in URGENT_WORDS):
+        return Priority.URGENT
+    if any(flag.search(text) for text in texts for flag in RED_FLAGS):
         return Priority.URGENT
     age = _age(details.get("age"))
     if age is not None and age >= ELDERLY_AGE and details.get("lives_alone"):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from bot.flows.antigen import AntigenFlow
 from bot.flows.base import Flow
+from bot.flows.cancel import CancelFlow
 from bot.flows.medicine import MedicineFlow
 from bot.flows.referral import ReferralFlow
-from bot.flows.status import CancelFlow
 from bot.intents import Intent
 
 FLOWS: dict[str, Flow] = {flow.name: flow for flow in (AntigenFlow(), MedicineFlow(), ReferralFlow(), CancelFlow())}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from bot.audience import Audience
 from bot.flows.base import Flow, Reask, Slot
 from bot.flows.contact import ADDRESS, DELIVERY_SLOT, NAME, PHONE, ContactValidators, display_contact
 from bot.flows.tickets import open_ticket, registered
@@ -26,6 +27,7 @@ class AntigenFlow(ContactValidators, Flow):
     name = "antigen"
     title = "抗原领取"
     intents = (Intent.ANTIGEN,)
+    audience = Audience.RESIDENT
     consent_purpose = "安排抗原配送"
     slots = (
         Slot("household_size", "家庭人数", "家里一共几口人？（回复数字，如 3）", profile="household_size"),

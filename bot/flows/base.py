@@ -1,6 +1,6 @@
 """A flow is one declarative class: its slots, a prompt for each, validators, entry intents, timeout.
 
-The engine (:mod:`bot.runner`) runs flows; a flow never runs the engine.
+The engine (:mod:`bot.engine`) runs flows; a flow never runs the engine.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import Any, ClassVar
 
 from bot import texts
+from bot.audience import Audience
 from bot.intents import Intent
 from bot.messages import Reply
 from bot.turn import Turn
@@ -53,6 +54,8 @@ class Flow:
     slots: ClassVar[tuple[Slot, ...]]
     # Why personal data is needed; None when the flow collects none (PIPL separate consent).
     consent_purpose: ClassVar[str | None] = None
+    # Who may start it: the service flows are for residents; a member's work is done in the console.
+    audience: ClassVar[Audience] = Audience.RESIDENT
     # None: HOTLINE_CONVERSATION_TIMEOUT_MINUTES; a flow may set its own.
     timeout: ClassVar[timedelta | None] = None
 

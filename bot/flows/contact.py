@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import lexicon
 from bot.flows.base import Reask, Slot, never
 from bot.parsing import find_phone, parse_address, parse_count
 from bot.turn import Turn
@@ -15,15 +16,9 @@ DELIVERY = "送货上门"
 PICKUP = "到社区自取"
 
 # Family words as residents write them; the value is how a committee member reads it on the ticket.
-_RELATIONS = (
-    (r"老妈|我妈|妈妈|母亲|老娘|阿妈|俺娘|娘亲|妈", "母亲"),
-    (r"老爸|我爸|爸爸|父亲|老汉|老豆|俺爹|爹|爸", "父亲"),
-    (r"老伴|爱人|老公|老婆|丈夫|妻子|媳妇|老头|老太", "配偶"),
-    (r"爷爷|奶奶|外公|外婆|姥姥|姥爷|公公|婆婆|岳父|岳母", "长辈"),
-    (r"儿子|女儿|孩子|娃儿|娃|宝宝|小孩|孙子|孙女|外孙", "孩子"),
-    (r"邻居|隔壁|楼上|楼下|对门", "邻居"),
-    (r"哥|姐|弟|妹|亲戚|朋友", "亲友"),
-)
+_RELATIONS = lexicon.replacements("dialect.relations")
+_SELF_WORDS = lexicon.words("answers.self")
+_PICK_UP = lexicon.pattern("answers.pick_up")
 
 WHO_PROMPT = "是给谁办？\n1. 本人\n2. 家人或邻居（可直接写关系，如 母亲）"
 AGE_PROMPT = "{who}多大年纪？（回复数字，如 72；婴儿可回复 8个月）"
@@ -39,14 +34,14 @@ DELIVERY_SLOT = Slot("delivery", "领取方式", f"怎么领取？\n1. {DELIVERY
 def relation_in(text: str) -> str | None:
     """'帮我妈登记一下药' -> '母亲'; None when no family member is named."""
     for pattern, relation in _RELATIONS:
-        if re.search(pattern, text):
+        if pattern.search(text):
             return relation
     return None
 
 
 def parse_who(text: str) -> str | None:
     answer = text.strip().rstrip("。.!！")
-    if answer in {"1", "我", "自己", "我自己", "本人", "给我", "是我"} or answer.startswith("1"):
+    if answer in _SELF_WORDS or answer.startswith("1"):
         return SELF
     relation = relation_in(answer)
     if relation:
@@ -84,7 +79,7 @@ class ContactValidators:
         if answer.startswith("1"):
             return DELIVERY
         # Pick-up words first: "不用送，我自己来拿" mentions 送 too.
-        if answer.startswith("2") or re.search(r"取|自己|来拿|过来拿|不用送|不送|不要送", answer):
+        if answer.startswith("2") or _PICK_UP.search(answer):
             return PICKUP
         if "送" in answer:
             return DELIVERY

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import lexicon
+from bot.audience import Audience
 from bot.flows.base import Flow, Reask, Slot
 from bot.flows.contact import (
     ADDRESS,
@@ -33,21 +35,11 @@ from tickets.models import TicketType
 
 KINDS = ("退烧药", "止痛药", "止咳药", "慢性病常用药")
 # Words that name a kind; a specific medicine name is kept as written next to its kind.
-_KIND_WORDS = (
-    (r"退烧|退热|发烧|布洛芬|对乙酰氨基酚|扑热息痛|美林|泰诺", "退烧药"),
-    (r"止痛|止疼|头疼|头痛|疼痛|嗓子痛|喉咙痛", "止痛药"),
-    (r"止咳|咳嗽|咳|化痰|糖浆|枇杷", "止咳药"),
-    (r"慢性|降压|降糖|血压|血糖|糖尿病|心脏|胰岛素|二甲双胍|硝苯地平|阿司匹林|他汀|哮喘", "慢性病常用药"),
-)
-_SPECIFIC = re.compile(r"布洛芬|对乙酰氨基酚|扑热息痛|连花清瘟|美林|泰诺|二甲双胍|胰岛素|硝苯地平|阿司匹林|氨溴索")
+_KIND_WORDS = lexicon.replacements("slots.medicine_kinds")
+_SPECIFIC = lexicon.pattern("slots.medicine_names")
 CONDITIONS = ("怀孕", "独自居住", "慢性病（高血压、糖尿病、心脏病等）", "药物过敏")
-_CONDITION_WORDS = (
-    (r"怀孕|孕妇|孕", "怀孕"),
-    (r"独居|一个人住|自己住|独自", "独自居住"),
-    (r"慢性|高血压|糖尿病|心脏病|冠心病|慢阻肺|哮喘|肾病|透析|肿瘤", "慢性病"),
-    (r"过敏", "药物过敏"),
-)
-_NONE = re.compile(r"^(0|没有|没|无|都没有|都没|没得|冇|都不是|不是|否|正常)")
+_CONDITION_WORDS = lexicon.replacements("slots.medicine_conditions")
+_NONE = lexicon.pattern("answers.none")
 
 
 def _numbers(text: str, high: int) -> list[int] | None:
@@ -65,8 +57,8 @@ def medicines_in(text: str) -> list[str]:
     specific = _SPECIFIC.findall(norm)
     found = []
     for pattern, kind in _KIND_WORDS:
-        if re.search(pattern, norm):
-            names = [s for s in specific if re.search(pattern, s)]
+        if pattern.search(norm):
+            names = [s for s in specific if pattern.search(s)]
             found.append(f"{kind}（{'、'.join(dict.fromkeys(names))}）" if names else kind)
     if "连花清瘟" in specific:
         found.append("连花清瘟")
@@ -77,6 +69,7 @@ class MedicineFlow(ContactValidators, Flow):
     name = "medicine"
     title = "买药登记"
     intents = (Intent.MEDICINE,)
+    audience = Audience.RESIDENT
     consent_purpose = "登记用药需求、安排送药"
     slots = (
         Slot(
@@ -135,7 +128,7 @@ class MedicineFlow(ContactValidators, Flow):
         numbers = _numbers(answer, len(CONDITIONS))
         if numbers:
             return [CONDITIONS[n - 1].split("（")[0] for n in numbers]
-        found = [label for pattern, label in _CONDITION_WORDS if re.search(pattern, answer)]
+        found = [label for pattern, label in _CONDITION_WORDS if pattern.search(answer)]
         if found:
             # Keep the resident's own words too: "高血压" tells the member more than "慢性病".
             return [*found, answer] if len(answer) <= 20 and answer not in found else found

@@ -1,6 +1,6 @@
 """Hospital referral (转诊): patient, age, symptoms, conditions, preferred hospital, when.
 
-Red flags in any answer (symptoms especially) are caught by the emergency interrupt before this
+Red flags in any answer (symptoms especially) are caught by the emergency mode before this
 flow sees them: a referral is for what can wait hours, not minutes.
 """
 
@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import lexicon
+from bot.audience import Audience
 from bot.flows.base import Flow, Reask, Slot
 from bot.flows.contact import (
     ADDRESS,
@@ -29,29 +31,21 @@ from bot.turn import Turn
 from tickets.models import TicketType
 
 CONDITIONS = ("怀孕", "透析", "慢性肺病（慢阻肺、哮喘等）", "心脏病", "糖尿病", "肿瘤放化疗", "行动不便")
-_CONDITION_WORDS = (
-    (r"怀孕|孕妇|孕|产检|待产", "怀孕"),
-    (r"透析|肾衰|尿毒症", "透析"),
-    (r"慢阻肺|肺气肿|哮喘|肺病|支气管|肺心病", "慢性肺病"),
-    (r"心脏|冠心病|心衰|房颤|支架", "心脏病"),
-    (r"糖尿病|血糖", "糖尿病"),
-    (r"肿瘤|癌|化疗|放疗", "肿瘤放化疗"),
-    (r"瘫|残疾|轮椅|卧床|行动不便|走不动", "行动不便"),
-    (r"高血压", "高血压"),
-)
-_NONE = re.compile(r"^(0|没有|没|无|都没有|都没|没得|冇|都不是|不是|否)")
+_CONDITION_WORDS = lexicon.replacements("slots.referral_conditions")
+_NONE = lexicon.pattern("answers.none_referral")
 _WHEN = {"1": "今天", "2": "明天", "3": "近几天"}
 _ANY_HOSPITAL = re.compile(r"^(0|没有|没|无|都行|随便|不知道|不晓得|就近|近的|听安排)")
 
 
 def conditions_in(text: str) -> list[str]:
-    return [label for pattern, label in _CONDITION_WORDS if re.search(pattern, text)]
+    return [label for pattern, label in _CONDITION_WORDS if pattern.search(text)]
 
 
 class ReferralFlow(ContactValidators, Flow):
     name = "referral"
     title = "就医转诊"
     intents = (Intent.REFERRAL,)
+    audience = Audience.RESIDENT
     consent_purpose = "联系医院、安排就医"
     slots = (
         Slot("who", "就医人", WHO_PROMPT),

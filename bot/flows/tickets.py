@@ -1,4 +1,4 @@
-"""The few ticket operations flows need, in one place over :mod:`tickets.service`.
+"""The few ticket operations flows and the engine need, in one place over :mod:`tickets.service`.
 
 Flows say *what* happened (a request, a note, a cancellation); routing, priority, SLA,
 duplicate merging, notifications and the timeline are the ticket service's business.
@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.intents import Intent
+from bot.messages import Reply
 from bot.turn import Turn
 from tickets import service as ticket_service
 from tickets import workflow
-from tickets.models import Source, Ticket
+from tickets.models import STATUS_NAMES, TYPE_NAMES, Source, Ticket
 from tickets.service import Created
 
 RESIDENT = "resident"
+SHOWN = 5  # open tickets listed by 查询进度 and offered for cancelling
 
 
 def source(turn: Turn) -> str:
@@ -89,3 +92,26 @@ def handled_by(turn: Turn, ticket: Ticket) -> str:
     """'8栋网格员王伟' or '社区值班人员李娜'; plain '社区工作人员' while nobody is assigned."""
     person = ticket_service.responsible(session=turn.session, ticket=ticket)
     return person.phrase if person is not None else ticket_service.STAFF_WORD
+
+
+def open_tickets(turn: Turn) -> list[Ticket]:
+    return ticket_service.open_for(session=turn.session, openid=turn.resident.openid)
+
+
+def describe(turn: Turn, ticket: Ticket) -> str:
+    name = display_name(turn, ticket.assignee) or (ticket_service.STAFF_WORD if ticket.assignee else None)
+    who = f"，负责人 {name}" if name else ""
+    kind = TYPE_NAMES.get(ticket.type, ticket.type)
+    return f"单号 {ticket.number} {kind}：{STATUS_NAMES.get(ticket.status, ticket.status)}{who}"
+
+
+def status(turn: Turn) -> Reply:
+    """The resident's open tickets, and how to cancel one (in the consult mode too)."""
+    tickets = open_tickets(turn)
+    if not tickets:
+        return Reply("您目前没有正在办理的事项。回复“帮助”查看菜单。", intent=Intent.STATUS)
+    lines = [f"{i}. {describe(turn, t)}" for i, t in enumerate(tickets[:SHOWN], 1)]
+    more = f"\n（另有 {len(tickets) - SHOWN} 项未列出）" if len(tickets) > SHOWN else ""
+    tail = tickets[0].number.split("-")[-1]
+    hint = f"\n要取消某一项，回复“取消 单号”，如 取消 {tail}。"
+    return Reply("您正在办理的事项：\n" + "\n".join(lines) + more + hint, intent=Intent.STATUS)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot import texts
-from bot.conversation import start_menu_key
+from bot.engine import start_menu_key
 from bot.handlers.router import Router
 from bot.intents import MenuKey
 from bot.messages import EventType, InboundKind, Reply

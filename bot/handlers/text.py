@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot import texts
-from bot.conversation import converse
+from bot.engine import converse
 from bot.handlers.router import Router
 from bot.messages import InboundKind, Reply
 from bot.turn import Turn

@@ -242,8 +242,8 @@ def test_other_requests_still_cancel_while_an_emergency_is_open(
 
 
 def test_every_red_flag_has_advice_that_does_not_repeat_the_reply() -> None:
-    from bot.flows.emergency import ADVICE, DEFAULT_ADVICE
-    from bot.triage import _FLAGS
+    from bot.engine.emergency import ADVICE, DEFAULT_ADVICE
+    from bot.triage import _PATTERNS as _FLAGS
 
     assert set(_FLAGS) - {"other"} <= set(ADVICE)
     for advice in (*ADVICE.values(), DEFAULT_ADVICE):

@@ -1,4 +1,8 @@
-"""Runs a flow: consent first, then slot after slot, a confirmation, and completion."""
+"""Runs a flow: consent first, then slot after slot, a confirmation, and completion.
+
+Also where a flow's time runs out (:func:`expired`, the one place that decides it) and where a flow
+is put aside and brought back ("继续").
+"""
 
 from __future__ import annotations
 
@@ -6,27 +10,39 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+import lexicon
 from bot import texts
+from bot.flows import FLOWS
 from bot.flows.base import Flow, Reask, Slot, Stop
 from bot.messages import Reply
+from bot.state import SuspendedFlow
 from bot.turn import Turn
 from core.timeutil import utcnow
 from residents import service as resident_service
 
-SUSPENDED = "suspended"  # the context key of a flow put aside for "继续"
 CONSENT = "consent"
 CONFIRM = "confirm"
 EDIT = "edit"
 
-YES = {"同意", "好", "好的", "可以", "行", "要得", "嗯", "是", "1", "ok", "同意的", "我同意"}
-NO = {"不同意", "不", "不要", "拒绝", "不行", "算了", "2", "不愿意"}
-CONFIRM_YES = {"1", "确认", "对", "是", "好", "好的", "没问题", "可以", "对的", "要得", "确定", "ok"}
-CONFIRM_EDIT = {"2", "修改", "改", "要改"}
-CONFIRM_NO = {"0", "取消", "不要", "不要了", "算了"}
+YES = lexicon.words("answers.consent_yes")
+NO = lexicon.words("answers.consent_no")
+CONFIRM_YES = lexicon.words("answers.confirm_yes")
+CONFIRM_EDIT = lexicon.words("answers.confirm_edit")
+CONFIRM_NO = lexicon.words("answers.confirm_no")
+
+
+# A longer answer to the consent question is no yes or no but something else: a question before
+# deciding ("买药要钱不"), or another request. Yes/no words are at most a few characters.
+CONSENT_ANSWER_MAX = 6
 
 
 def _answer(text: str) -> str:
     return text.strip().rstrip("。.!！~～").strip().lower()
+
+
+def expired(flow: Flow, since: datetime, turn: Turn) -> bool:
+    """Whether ``flow``, untouched since ``since``, has timed out: the one rule for active and put-aside flows."""
+    return utcnow() - since > flow.timeout_for(turn)
 
 
 class FlowRunner:
@@ -82,7 +98,8 @@ class FlowRunner:
         except Stop as stop:
             state.clear_flow()
             return Reply(stop.message, intent="cancel")
-        if state.context.pop("editing", False):
+        if state.editing:
+            state.editing = False
             return self._to_confirm(turn, flow)
         return self._advance(turn, flow)
 
@@ -101,35 +118,32 @@ class FlowRunner:
             return Reply(prefix + flow.prompt(slot, turn, turn.state.slots), intent=flow.name)
         return self._advance(turn, flow, prefix) if step != CONFIRM else self._to_confirm(turn, flow, prefix)
 
-    def suspend(self, turn: Turn) -> dict[str, Any] | None:
+    def suspend(self, turn: Turn) -> SuspendedFlow | None:
         """Put the active flow aside (an emergency or a consult came first); "继续" brings it back."""
         state = turn.state
         if state.flow is None or state.flow not in self.flows:
             return None
-        suspended = {"flow": state.flow, "step": state.step, "slots": state.slots, "at": utcnow().isoformat()}
-        state.context[SUSPENDED] = suspended
+        state.suspended = SuspendedFlow(state.flow, state.step, state.slots, utcnow())
         state.clear_flow()
-        return suspended
+        return state.suspended
 
     def aside(self, turn: Turn) -> Flow | None:
         """The flow put aside for "继续", whether or not its time has run out."""
-        return self.flows.get((turn.state.context.get(SUSPENDED) or {}).get("flow") or "")
+        suspended = turn.state.suspended
+        return self.flows.get(suspended.flow) if suspended is not None else None
 
     def aside_expired(self, turn: Turn) -> bool:
         """Whether the flow put aside has timed out, counted from the moment it was put aside."""
-        flow = self.aside(turn)
-        if flow is None:
-            return False
-        put_aside = datetime.fromisoformat(turn.state.context[SUSPENDED]["at"])
-        return utcnow() - put_aside > flow.timeout_for(turn)
+        flow, suspended = self.aside(turn), turn.state.suspended
+        return flow is not None and suspended is not None and expired(flow, suspended.at, turn)
 
     def restore(self, turn: Turn) -> Flow | None:
         """Make the flow put aside active again; None (and it is dropped) when absent or timed out."""
-        flow, expired = self.aside(turn), self.aside_expired(turn)
-        suspended = turn.state.context.pop(SUSPENDED, None)
-        if flow is None or expired or suspended is None:
+        flow, was_expired, suspended = self.aside(turn), self.aside_expired(turn), turn.state.suspended
+        turn.state.suspended = None
+        if flow is None or was_expired or suspended is None:
             return None
-        turn.state.flow, turn.state.step, turn.state.slots = suspended["flow"], suspended["step"], suspended["slots"]
+        turn.state.flow, turn.state.step, turn.state.slots = suspended.flow, suspended.step, suspended.slots
         return flow
 
     def expects(self, turn: Turn, text: str) -> bool:
@@ -157,8 +171,14 @@ class FlowRunner:
         return True
 
     def is_expired(self, turn: Turn) -> bool:
+        """Whether the active flow has timed out since the resident's last message."""
         flow = self.flows.get(turn.state.flow or "")
-        return flow is not None and utcnow() - turn.state.updated_at > flow.timeout_for(turn)
+        return flow is not None and expired(flow, turn.state.updated_at, turn)
+
+    def live(self, turn: Turn) -> Flow | None:
+        """The active flow while its time has not run out."""
+        flow = self.flows.get(turn.state.flow or "")
+        return flow if flow is not None and not self.is_expired(turn) else None
 
     # -- steps -------------------------------------------------------------------------------
 
@@ -177,12 +197,12 @@ class FlowRunner:
             )
             turn.state.clear_flow()
             return Reply(texts.consent_refused(turn.office_phone), intent=flow.name)
-        if turn.resident.consent is not False and len(answer) > 6 and fallback is not None:
+        if turn.resident.consent is not False and len(answer) > CONSENT_ANSWER_MAX and fallback is not None:
             # A question before deciding ("买药要钱不"): answered, and the consent question asked again.
             other = fallback()
             if other is not None:
                 return other
-        if turn.resident.consent is False or len(answer) > 6:
+        if turn.resident.consent is False or len(answer) > CONSENT_ANSWER_MAX:
             turn.state.clear_flow()
             return None
         return Reply(texts.consent_reask(), intent=flow.name)
@@ -208,7 +228,7 @@ class FlowRunner:
         if answer.isdigit() and 1 <= int(answer) <= len(options):
             slot = options[int(answer) - 1]
             turn.state.step = slot.name
-            turn.state.context["editing"] = True
+            turn.state.editing = True
             return Reply(flow.prompt(slot, turn, turn.state.slots), intent=flow.name)
         return Reply(texts.choose_slot_to_edit([s.label for s in options]), intent=flow.name)
 
@@ -258,3 +278,6 @@ class FlowRunner:
                     turn.resident.building = resident_service.building_name(str(slots[slot.name]))
         turn.resident.updated_at = utcnow()
         turn.session.add(turn.resident)
+
+
+runner = FlowRunner(FLOWS)

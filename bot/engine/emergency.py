@@ -1,28 +1,32 @@
-"""Emergency triage: an interrupt checked on every message, before anything else.
+"""Emergency triage: the first mode, checked on every message before anything else.
 
 The reply comes at once and the urgent ticket is created in the same step: no consent question, no
 slot, nothing the resident must answer first. Processing without consent is lawful here (PIPL Art.
 13(4): to protect a person's life and health in an emergency). An active flow is put aside so that
 "继续" brings it back once the danger is dealt with.
+
+A committee member whose WeChat account is bound to a staff account is not the patient: their
+"老人胸痛已送医" opens no urgent ticket; they are pointed to the console.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from datetime import timedelta
+from typing import Any
 
 from bot import texts
+from bot.audience import Audience
+from bot.engine.message import Message
+from bot.engine.runner import runner
 from bot.flows.tickets import add_note, find_open, on_duty_people, open_ticket
 from bot.intents import Intent
 from bot.messages import Reply
 from bot.parsing import find_phone, parse_address, parse_phone
-from bot.triage import Triage, triage
+from bot.state import SuspendedFlow, TicketMode
+from bot.triage import Triage
 from bot.turn import Turn
 from core.timeutil import utcnow
 from tickets.models import Priority, Ticket, TicketType
-
-if TYPE_CHECKING:
-    from bot.runner import FlowRunner
 
 # Within this window a second alarm (or the phone number the resident adds) goes onto the same
 # ticket: one emergency, one ticket, the on-duty member is not paged twice.
@@ -46,7 +50,7 @@ ADVICE = {
 DEFAULT_ADVICE = "守在病人身边，让病人躺下或坐稳休息"
 
 
-def _details(turn: Turn, text: str, result: Triage, suspended: dict[str, Any] | None) -> dict[str, Any]:
+def _details(turn: Turn, text: str, result: Triage, suspended: SuspendedFlow | None) -> dict[str, Any]:
     details: dict[str, Any] = {"message": text, "red_flags": list(result.flags)}
     if result.spo2 is not None:
         details["spo2"] = result.spo2
@@ -55,23 +59,23 @@ def _details(turn: Turn, text: str, result: Triage, suspended: dict[str, Any] | 
         value = getattr(resident, key, None)
         if value:
             details[key] = value
-    if suspended and suspended.get("slots"):
+    if suspended is not None and suspended.slots:
         # What the resident told the interrupted flow helps the member (who, age, conditions).
-        details["during"] = suspended["flow"]
+        details["during"] = suspended.flow
         for key in ("who", "age", "conditions", "phone", "address", "name"):
-            if key in suspended["slots"] and key not in details:
-                details[key] = suspended["slots"][key]
+            if key in suspended.slots and key not in details:
+                details[key] = suspended.slots[key]
     return details
 
 
 def _recent_ticket(turn: Turn) -> Ticket | None:
-    recent = turn.state.context.get("emergency")
-    if not recent:
+    recent = turn.state.emergency
+    if recent is None:
         return None
-    if utcnow() - datetime.fromisoformat(recent["at"]) > FOLLOW_UP_WINDOW:
-        turn.state.context.pop("emergency", None)
+    if utcnow() - recent.at > FOLLOW_UP_WINDOW:
+        turn.state.emergency = None
         return None
-    return find_open(turn, recent.get("ticket_id"))
+    return find_open(turn, recent.ticket_id)
 
 
 def _notified(turn: Turn, ticket: Ticket) -> str:
@@ -79,14 +83,18 @@ def _notified(turn: Turn, ticket: Ticket) -> str:
     return f"已通知{on_duty_people(turn, [ticket.assignee, ticket.backup])}，马上会有人联系您。"
 
 
-def make_interrupt(runner: FlowRunner) -> Any:
-    """The interrupt for :data:`bot.conversation.INTERRUPTS`, bound to the conversation's runner."""
+class EmergencyMode:
+    """A red flag in the message: the reply and the urgent ticket at once, whatever else is going on."""
 
-    def emergency(turn: Turn, text: str) -> Reply | None:
-        result = triage(text)
+    name = "emergency"
+
+    def handles(self, turn: Turn, message: Message) -> Reply | None:
+        result, text = message.triage, message.text
         if not result.urgent:
-            return follow_up(turn, text)
-        suspended = runner.suspend(turn) or turn.state.context.get("suspended")
+            return None
+        if turn.audience is Audience.MEMBER:
+            return Reply(texts.member_no_resident_ticket(turn.office_phone), intent=None)
+        suspended = runner.suspend(turn) or turn.state.suspended
         ticket = _recent_ticket(turn)
         if ticket is None:
             ticket = open_ticket(
@@ -94,7 +102,7 @@ def make_interrupt(runner: FlowRunner) -> Any:
             ).ticket
         else:
             add_note(turn, ticket, text)
-        turn.state.context["emergency"] = {"ticket_id": ticket.id, "number": ticket.number, "at": utcnow().isoformat()}
+        turn.state.emergency = TicketMode(ticket.id, ticket.number, utcnow())
         advice = ADVICE.get(result.flags[0], DEFAULT_ADVICE) if result.flags else DEFAULT_ADVICE
         lines = [
             f"这可能是急症，请立即拨打 120！社区应急电话 {turn.emergency_phone}。",
@@ -103,20 +111,25 @@ def make_interrupt(runner: FlowRunner) -> Any:
         ]
         if not ticket.details.get("phone"):
             lines.append("方便时回复您的电话和住址（如 13812345678 3栋2单元501），值班人员好找到您。")
-        if suspended:
-            from bot.flows import FLOWS  # the registry imports this module
-
-            flow = FLOWS.get(suspended["flow"])
+        if suspended is not None:
+            flow = runner.flows.get(suspended.flow)
             if flow is not None:
                 lines.append(texts.flow_resumable(flow.title))
         return Reply("\n".join(lines), intent=Intent.EMERGENCY, ticket_id=ticket.id)
 
-    return emergency
+
+class FollowUpMode:
+    """A phone number or address sent right after an alarm belongs on the emergency ticket."""
+
+    name = "emergency follow-up"
+
+    def handles(self, turn: Turn, message: Message) -> Reply | None:
+        return follow_up(turn, message.text)
 
 
 def follow_up(turn: Turn, text: str) -> Reply | None:
     """A phone number or address sent right after an alarm belongs on the emergency ticket."""
-    if turn.state.flow is not None or "emergency" not in turn.state.context:
+    if turn.state.flow is not None or turn.state.emergency is None:
         return None
     phone = find_phone(text)
     rest = " ".join(part for part in text.split() if parse_phone(part) is None)

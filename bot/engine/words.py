@@ -1,23 +1,27 @@
-"""The words of the global commands, shared by the conversation and the open-consult mode."""
+"""The words of the global commands (lexicon/commands.yaml), and the command word a short message means."""
 
 from __future__ import annotations
 
-CANCEL = ("取消", "不要了", "不办了", "取消登记", "算了")
-RESTART = ("重新开始", "从头开始", "重来", "重新来")
-HUMAN = ("转人工", "人工", "人工服务", "找人工")
-STATUS = ("查询进度", "查进度", "进度", "查询", "我的登记")
-RESUME = ("继续", "接着办", "继续登记", "继续办理")
-HELP = ("帮助", "菜单", "help")
+import lexicon
+
+CANCEL = lexicon.words("commands.cancel")
+RESTART = lexicon.words("commands.restart")
+HUMAN = lexicon.words("commands.human")
+STATUS = lexicon.words("commands.status")
+RESUME = lexicon.words("commands.resume")
+HELP = lexicon.words("commands.help")
 # Greetings also bring the menu, but in the consult mode they are meant for the member.
-GREETINGS = ("你好", "您好", "在吗", "在不在")
+GREETINGS = lexicon.words("commands.greetings")
+THANKS = lexicon.words("commands.thanks")
 # They end the consult mode; outside it there is nothing to end, and they must not read as a
 # question for staff ("结束人工" would even open a consult: it names 人工).
-END = ("结束", "结束人工", "结束人工服务", "结束服务", "结束对话", "结束咨询", "退出", "退出人工", "退出人工服务")
+END = lexicon.words("commands.end")
 # They end the consult mode too; outside it they are a goodbye.
-GOODBYES = ("不聊了", "没事了", "好了谢谢")
+GOODBYES = lexicon.words("commands.goodbyes")
 
-_PREFIXES = ("我要", "我想", "帮我", "请")
-_PARTICLES = "吧了啊呀哈嘛哦呢"
+# Ordered longest first, so that "我要" is tried before a shorter prefix it contains.
+_PREFIXES = tuple(sorted(lexicon.words("answers.command_prefixes"), key=lambda prefix: (-len(prefix), prefix)))
+_PARTICLES = "".join(sorted(lexicon.words("answers.command_particles")))
 
 
 def word(text: str) -> str:

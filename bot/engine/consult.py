@@ -1,9 +1,9 @@
-"""转人工: a consult ticket, and the open-consult mode that follows.
+"""转人工: a consult ticket, and the open-consult mode that follows (:class:`ConsultMode`).
 
 While the consult is open the bot steps aside: what the resident writes goes onto the ticket's
 timeline for the member, who answers from the console. The mode ends when the member closes the
 ticket or the resident sends 结束. The global commands still work (see below). Emergencies are
-still caught first (the interrupt before this one).
+still caught first (the mode before this one in :data:`bot.engine.modes.MODES`).
 
 A request in progress when the consult opens is put aside, as an emergency does, on the same clock
 (its timeout runs from that moment): when the consult ends, one line says whether "继续" still
@@ -12,20 +12,22 @@ finishes it. No request flow is active in the mode, except a cancellation by num
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from datetime import timedelta
 
-from bot import commands, texts
-from bot.flows.status import CANCEL_BY_NUMBER, CancelFlow, start_cancel, status
-from bot.flows.tickets import add_note, find_open, handled_by, move, open_ticket
+from bot import texts
+from bot.audience import Audience
+from bot.engine import words
+from bot.engine.cancel import by_number, start_cancel
+from bot.engine.message import Message
+from bot.engine.runner import runner
+from bot.flows.cancel import CancelFlow
+from bot.flows.tickets import add_note, find_open, handled_by, move, open_ticket, status
 from bot.intents import Intent
 from bot.messages import Reply
+from bot.state import TicketMode
 from bot.turn import Turn
 from core.timeutil import utcnow
 from tickets.models import Ticket, TicketStatus, TicketType
-
-if TYPE_CHECKING:
-    from bot.runner import FlowRunner
 
 # The global commands keep working in the mode, each with the meaning it can have here:
 # - 结束 (and the like), 取消: end the consult, the current thing (the ticket is closed for the
@@ -37,16 +39,17 @@ if TYPE_CHECKING:
 # - 取消 <单号>: as outside the mode, after the same yes/no; the consult goes on unless it was the one
 #   cancelled. Only an answer to that yes/no goes to it: anything else drops it and is forwarded.
 # None of them is forwarded to the member. Greetings (你好, 在吗) are: they are meant for a person.
-END_WORDS = {*commands.END, *commands.GOODBYES}
+END_WORDS = words.END | words.GOODBYES
 # A resident who walks away mid-consult must not find the bot deaf days later; the ticket stays
 # open for the member either way.
 IDLE_LIMIT = timedelta(hours=24)
-HANDOFF = "handoff"
 
 
-def human(turn: Turn, runner: FlowRunner, text: str = "") -> Reply:
+def human(turn: Turn, text: str = "") -> Reply:
     """Open a consult ticket and enter the open-consult mode; a request in progress is put aside."""
-    current = find_open(turn, (turn.state.context.get(HANDOFF) or {}).get("ticket_id"))
+    if turn.audience is Audience.MEMBER:
+        return Reply(texts.member_no_resident_ticket(turn.office_phone), intent=None)
+    current = find_open(turn, turn.state.consult.ticket_id if turn.state.consult else None)
     if current is not None:
         return Reply(_already(current.number), intent=Intent.HUMAN, ticket_id=current.id)
     runner.suspend(turn)
@@ -54,7 +57,7 @@ def human(turn: Turn, runner: FlowRunner, text: str = "") -> Reply:
     if turn.resident.phone:
         details["phone"] = turn.resident.phone
     ticket = open_ticket(turn, TicketType.CONSULT, details).ticket
-    turn.state.context[HANDOFF] = {"ticket_id": ticket.id, "number": ticket.number, "at": utcnow().isoformat()}
+    turn.state.consult = TicketMode(ticket.id, ticket.number, utcnow())
     lines = [
         f"已为您转人工，单号 {ticket.number}。{handled_by(turn, ticket)}会在这里回复您。",
         f"接下来您发的消息都会转给工作人员；回复“结束”结束人工服务。急事请拨打 {turn.office_phone}。",
@@ -69,7 +72,7 @@ def _already(number: str) -> str:
     return f"您已在人工服务中（单号 {number}），请直接留言，工作人员会回复您。回复“结束”结束人工服务。"
 
 
-def _aside_line(runner: FlowRunner, turn: Turn) -> str:
+def _aside_line(turn: Turn) -> str:
     """Said when the consult ends: the request put aside still waits for "继续", or has timed out."""
     aside = runner.aside(turn)
     if aside is None:
@@ -79,42 +82,41 @@ def _aside_line(runner: FlowRunner, turn: Turn) -> str:
     return "\n" + texts.flow_waiting(aside.title)
 
 
-def make_interrupt(runner: FlowRunner) -> Any:
-    """The interrupt for :data:`bot.conversation.INTERRUPTS`, bound to the conversation's runner."""
+class ConsultMode:
+    """In the open-consult mode, messages go to the member; None when the mode is not (or no longer) on."""
 
-    def consult(turn: Turn, text: str) -> Reply | None:
-        """In the open-consult mode, messages go to the member; None when the mode is not (or no longer) on."""
-        mode = turn.state.context.get(HANDOFF)
-        if not mode:
+    name = "consult"
+
+    def handles(self, turn: Turn, message: Message) -> Reply | None:
+        mode, text = turn.state.consult, message.text
+        if mode is None:
             return None
-        ticket = find_open(turn, mode.get("ticket_id"))
-        idle = utcnow() - datetime.fromisoformat(mode["at"]) > IDLE_LIMIT
+        ticket = find_open(turn, mode.ticket_id)
+        idle = utcnow() - mode.at > IDLE_LIMIT
         answer = text.strip().rstrip("。.!！").lower()
         if ticket is None or idle:
             # The member closed it (or the resident left long ago): the bot answers again.
-            turn.state.context.pop(HANDOFF, None)
+            turn.state.consult = None
             if turn.state.flow == CancelFlow.name:
                 turn.state.clear_flow()
-            waiting = "" if answer in commands.RESUME else _aside_line(runner, turn)
-            turn.state.context["notice"] = "人工服务已结束，现在由我为您服务。" + waiting
+            waiting = "" if answer in words.RESUME else _aside_line(turn)
+            turn.state.notice = "人工服务已结束，现在由我为您服务。" + waiting
             return None
         if turn.state.flow not in (None, CancelFlow.name):
             runner.suspend(turn)  # a conversation saved before requests were put aside here
         if turn.state.flow == CancelFlow.name:
             if not runner.is_expired(turn) and runner.expects(turn, text):
-                return _cancel_step(runner, turn, ticket, text)
+                return _cancel_step(turn, ticket, text)
             turn.state.clear_flow()  # not an answer to "确认取消吗": the message is for the member
-        return _in_mode(runner, turn, ticket, mode, text, answer)
-
-    return consult
+        return _in_mode(turn, ticket, mode, text, answer)
 
 
-def _cancel_step(runner: FlowRunner, turn: Turn, consult: Ticket, text: str) -> Reply:
+def _cancel_step(turn: Turn, consult: Ticket, text: str) -> Reply:
     reply = runner.step(turn, text) or runner.resume(turn)
     if find_open(turn, consult.id) is None:  # the consult itself was cancelled
-        turn.state.context.pop(HANDOFF, None)
+        turn.state.consult = None
         return Reply(
-            texts.consult_cancelled(consult.number) + _aside_line(runner, turn),
+            texts.consult_cancelled(consult.number) + _aside_line(turn),
             intent=Intent.CANCEL,
             ticket_id=consult.id,
         )
@@ -123,31 +125,30 @@ def _cancel_step(runner: FlowRunner, turn: Turn, consult: Ticket, text: str) -> 
     return reply
 
 
-def _in_mode(runner: FlowRunner, turn: Turn, ticket: Ticket, mode: dict[str, Any], text: str, answer: str) -> Reply:
-    if commands.word(answer) in END_WORDS:
+def _in_mode(turn: Turn, ticket: Ticket, mode: TicketMode, text: str, answer: str) -> Reply:
+    if words.word(answer) in END_WORDS:
         answer = "结束"  # "结束了", "结束吧"
-    if answer in END_WORDS or answer in commands.CANCEL or answer in commands.RESTART:
+    if answer in END_WORDS or answer in words.CANCEL or answer in words.RESTART:
         move(turn, ticket, TicketStatus.CLOSED, "居民结束了人工服务")
-        turn.state.context.pop(HANDOFF, None)
-        if answer in commands.RESTART:
-            turn.state.clear_flow()
-            turn.state.context.clear()
+        turn.state.consult = None
+        if answer in words.RESTART:
+            turn.state.reset()
             return Reply(texts.consult_restarted(), intent=None)
-        ended = texts.consult_ended_by_cancel() if answer in commands.CANCEL else texts.consult_ended()
-        return Reply(ended + _aside_line(runner, turn), intent=Intent.HUMAN)
-    if answer in commands.STATUS:
+        ended = texts.consult_ended_by_cancel() if answer in words.CANCEL else texts.consult_ended()
+        return Reply(ended + _aside_line(turn), intent=Intent.HUMAN)
+    if answer in words.STATUS:
         listing = status(turn)
         listing.text = f"{listing.text}\n{texts.consult_goes_on()}"
         return listing
-    if answer in commands.HELP:
+    if answer in words.HELP:
         return Reply(texts.help_in_consult(ticket.number, turn.office_phone), intent=Intent.HUMAN, ticket_id=ticket.id)
-    if answer in commands.HUMAN:
+    if answer in words.HUMAN:
         return Reply(_already(ticket.number), intent=Intent.HUMAN, ticket_id=ticket.id)
-    by_number = CANCEL_BY_NUMBER.match(answer.replace(" ", ""))
-    if by_number:
-        return start_cancel(turn, runner, number=by_number.group(1))
+    number = by_number(answer)
+    if number is not None:
+        return start_cancel(turn, number=number)
     add_note(turn, ticket, text)
-    mode["at"] = utcnow().isoformat()
+    mode.at = utcnow()
     return Reply(
         f"已转给工作人员（单号 {ticket.number}），请稍候。回复“结束”可结束人工服务。",
         intent=Intent.HUMAN,

@@ -1,0 +1,117 @@
+"""The modes a conversation can be in, and :data:`MODES`: the one place that says which comes first.
+
+Each mode looks at the message (cleaned, triaged once) and the state, and answers it or lets it
+through (None) to the next. A mode may leave a line for the reply (``message.prefix``: the flow that
+timed out) when it lets a message through.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from bot import policy, texts
+from bot.engine import commands
+from bot.engine.cancel import by_number, cancel_by_number
+from bot.engine.consult import ConsultMode
+from bot.engine.emergency import EmergencyMode, FollowUpMode
+from bot.engine.flow_step import FlowStepMode
+from bot.engine.message import Message
+from bot.engine.starting import route_of, start_menu_item, start_routed
+from bot.intents import Intent
+from bot.messages import Reply
+from bot.turn import Turn
+
+
+class Mode(Protocol):
+    name: str
+
+    def handles(self, turn: Turn, message: Message) -> Reply | None: ...
+
+
+class BlankMode:
+    """An empty message (only punctuation or spaces): the menu."""
+
+    name = "blank"
+
+    def handles(self, turn: Turn, message: Message) -> Reply | None:
+        return None if message.text else Reply(texts.help_text(turn.office_phone), intent=None)
+
+
+class CommandMode:
+    """A global command word (:mod:`bot.engine.commands`), mid-flow too."""
+
+    name = "command"
+
+    def handles(self, turn: Turn, message: Message) -> Reply | None:
+        command = commands.find(message.text)
+        return command(turn) if command is not None else None
+
+
+class CancelByNumberMode:
+    """取消 ‹单号›: straight to that ticket's yes/no; a request being filled in is put aside."""
+
+    name = "cancel by number"
+
+    def handles(self, turn: Turn, message: Message) -> Reply | None:
+        number = by_number(message.text)
+        return cancel_by_number(turn, number) if number is not None else None
+
+
+class ChoicesMode:
+    """A number picking one of the knowledge base's offered questions; the offer lasts one message."""
+
+    name = "choices"
+
+    def handles(self, turn: Turn, message: Message) -> Reply | None:
+        choices, turn.state.choices = turn.state.choices, []
+        text = message.text
+        if choices and text.isdigit() and 1 <= int(text) <= len(choices):
+            return policy.choose(turn, choices[int(text) - 1])
+        return None
+
+
+class DigitMenuMode:
+    """A number outside any question: the menu item of that number."""
+
+    name = "digit menu"
+
+    def handles(self, turn: Turn, message: Message) -> Reply | None:
+        if not message.text.isdigit():
+            return None
+        if message.prefix:
+            # A number meant for the expired question must not start some other menu item.
+            return Reply(message.prefix + texts.help_text(turn.office_phone), intent=None)
+        return start_menu_item(turn, message.text)
+
+
+class RouteMode:
+    """Free text: the rules' intent or the knowledge base (:mod:`bot.routing`). Answers everything."""
+
+    name = "route"
+
+    def handles(self, turn: Turn, message: Message) -> Reply | None:
+        routed = route_of(turn, message)
+        if routed.intent == Intent.POLICY:
+            reply = policy.answer(turn, message.text, lookup=routed.lookup, request=routed.request)
+        else:
+            reply = start_routed(turn, routed, message.text)
+        if message.prefix and reply.text:
+            reply.text = message.prefix + reply.text
+        return reply
+
+
+# The order of precedence. Nothing may delay a red flag; an open consult sends messages to the member
+# before any command is read (it gives the commands its own meaning); the commands work mid-flow; the
+# active flow's question comes before numbered choices, and those before the numbered menu.
+MODES: tuple[Mode, ...] = (
+    BlankMode(),
+    EmergencyMode(),
+    FollowUpMode(),
+    ConsultMode(),
+    CommandMode(),
+    CancelByNumberMode(),
+    FlowStepMode(),
+    ChoicesMode(),
+    DigitMenuMode(),
+    RouteMode(),
+)

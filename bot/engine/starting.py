@@ -1,0 +1,70 @@
+"""Starting what the sender asked for: a flow, the status listing, a consult, a cancellation, an answer."""
+
+from __future__ import annotations
+
+from bot import policy, texts
+from bot.engine.cancel import start_cancel
+from bot.engine.consult import human
+from bot.engine.message import Message
+from bot.engine.runner import runner
+from bot.flows import flow_for
+from bot.flows.tickets import open_tickets, status
+from bot.intents import MENU_INTENTS, Intent, is_greeting
+from bot.messages import Reply
+from bot.routing import Route, route
+from bot.turn import Turn
+
+
+def route_of(turn: Turn, message: Message) -> Route:
+    """Where the message goes (the turn's triage is reused, not made again)."""
+    has_open = lambda: bool(open_tickets(turn))  # noqa: E731 - asked only for status-like messages
+    return route(message.text, turn.knowledge, turn.community.region, has_open, urgent=message.triage.urgent)
+
+
+def start(turn: Turn, intent: str, text: str = "") -> Reply:
+    """Begin what the sender asked for."""
+    flow = flow_for(intent)
+    if flow is not None:
+        if flow.audience is not turn.audience:
+            return Reply(texts.member_no_resident_ticket(turn.office_phone), intent=None)
+        return runner.start(turn, flow, text=text)
+    if intent == Intent.STATUS:
+        return status(turn)
+    if intent == Intent.HUMAN:
+        return human(turn, text)
+    if intent == Intent.CANCEL:
+        return start_cancel(turn, text=text)
+    if intent == Intent.POLICY and text:
+        return policy.answer(turn, text)
+    if intent == Intent.POLICY:
+        return Reply("请直接说出您想了解的政策问题，如“老人打疫苗有绿色通道吗”。", intent=Intent.POLICY)
+    if text and is_greeting(text):
+        return Reply(texts.greeting_back(), intent=None)
+    return Reply(texts.not_understood(turn.office_phone), intent=Intent.UNKNOWN)
+
+
+def start_routed(turn: Turn, routed: Route, text: str) -> Reply:
+    """Begin what the sender asked for; a question about the service a request is for gets the rule first."""
+    reply = start(turn, routed.intent, text)
+    answer = routed.lookup.current if routed.lookup is not None else None
+    if answer is not None and reply.text:
+        reply.text = f"{texts.policy_answer(answer.answer, answer.source)}\n\n{reply.text}"
+        reply.faq_id = answer.id
+    return reply
+
+
+def start_menu_item(turn: Turn, number: str, prefix: str = "") -> Reply:
+    item = next((item for item in texts.MENU_ITEMS if item[0] == number), None)
+    if item is None:
+        return Reply(prefix + texts.help_text(turn.office_phone), intent=None)
+    reply = start(turn, item[2])
+    reply.text = prefix + (reply.text or "")
+    return reply
+
+
+def start_menu_key(turn: Turn, key: str) -> Reply:
+    """A CLICK on the custom menu starts the same flow as the words would."""
+    intent = MENU_INTENTS.get(key)
+    if intent is None:
+        return Reply(texts.help_text(turn.office_phone), intent=None)
+    return start(turn, intent)
