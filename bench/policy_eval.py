@@ -230,8 +230,8 @@ def through_bot(questions: list[tuple[str, tuple[str, ...]]], region: str) -> li
             inbound = Inbound(openid, InboundKind.TEXT, datetime.now(UTC), msg_id=openid, text=text, simulated=True)
             reply = pipeline.process(inbound)
             with Session(pipeline.engine) as session:
-                context = DatabaseStateStore(session).load(openid).context
-            choices = tuple(keys.get(i, "?") for i in context.get("choices") or ())
+                offered = DatabaseStateStore(session).load(openid).choices
+            choices = tuple(keys.get(i, "?") for i in offered or ())
             key = keys.get(reply.faq_id) if reply.faq_id is not None else None
             outcomes.append(BotOutcome(text, expect, reply.intent, key, choices, reply.text or ""))
     return outcomes
