@@ -64,10 +64,12 @@ _OWN_REQUEST = lexicon.pattern("intents.own_request")
 _STATUS_SHARED = lexicon.pattern("intents.status_shared")
 _HUMAN_ASK = lexicon.pattern("intents.human_ask")
 _HUMAN_ROLE = lexicon.pattern("intents.roles")
-_ANTIGEN = lexicon.pattern("intents.antigen")
-_MEDICINE = lexicon.pattern("intents.medicine")
-_REFERRAL = lexicon.pattern("intents.referral")
-_SERVICES = ((Intent.ANTIGEN, _ANTIGEN), (Intent.MEDICINE, _MEDICINE), (Intent.REFERRAL, _REFERRAL))
+# The services a resident can ask for, in the order of lexicon/services.yaml (the first named wins);
+# each name is the intent its flow declares. A name the Intent enum does not list is a flow added since.
+_SERVICES = tuple(
+    (Intent(name) if name in Intent._value2member_map_ else name, lexicon.pattern(f"services.{name}"))
+    for name in lexicon.load("services")
+)
 _STRONG_REQUEST = lexicon.pattern("intents.strong_request")
 _REQUEST = lexicon.pattern("intents.request")
 _STRONG_INFO = lexicon.pattern("intents.strong_info")
@@ -88,7 +90,7 @@ def normalize_for_intent(text: str) -> str:
     return text
 
 
-def named_service(text: str) -> Intent | None:
+def named_service(text: str) -> str | None:
     """The service (antigen, medicine, referral) a message names, whether it asks for it or about it.
 
     A vaccination question names none: the 医院 of "去医院打疫苗要预约吗" is where one is vaccinated.
@@ -97,14 +99,14 @@ def named_service(text: str) -> Intent | None:
     return None if _VACCINE.search(norm) else _service(norm)
 
 
-def _service(text: str) -> Intent | None:
+def _service(text: str) -> str | None:
     for intent, pattern in _SERVICES:
         if pattern.search(text):
             return intent
     return None
 
 
-def _request_or_question(intent: Intent, text: str) -> Intent:
+def _request_or_question(intent: str, text: str) -> str:
     """A named service: start its flow when it is asked *for*, the knowledge base when asked *about*."""
     if _CONDITIONS.search(text):
         return Intent.POLICY
@@ -118,7 +120,7 @@ def _request_or_question(intent: Intent, text: str) -> Intent:
     return intent
 
 
-def detect(text: str, urgent: bool | None = None) -> Intent:
+def detect(text: str, urgent: bool | None = None) -> str:
     """The resident's intent from free text (typed or recognised speech).
 
     ``urgent`` is the turn's triage of this text when already made (it is made once per message).
@@ -168,7 +170,7 @@ def about_old_rules(text: str) -> bool:
     return bool(_OLD_RULES.search(normalize_for_intent(text)))
 
 
-def may_be_policy(text: str, intent: Intent) -> bool:
+def may_be_policy(text: str, intent: str) -> bool:
     """Whether the rules chose ``intent`` only on words policy questions also use.
 
     Then the knowledge base may take the message instead when it is sure of an answer (bot.routing):

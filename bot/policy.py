@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 
 def answer(
-    turn: Turn, text: str, offer_choices: bool = True, lookup: Lookup | None = None, request: Intent | None = None
+    turn: Turn, text: str, offer_choices: bool = True, lookup: Lookup | None = None, request: str | None = None
 ) -> Reply:
     """Answer from the knowledge base when confident; numbered choices when unsure; else a human.
 

@@ -27,13 +27,13 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Route:
-    intent: Intent
+    intent: str
     # The knowledge base's finding, when it took the message (intent POLICY), or its sure answer in force
     # to a question about the service a request is for (intent ANTIGEN, MEDICINE or REFERRAL).
     lookup: Lookup | None = None
     # A request the message could be (what the rules had read, or the service a question names):
     # a sure answer then says how to make it.
-    request: Intent | None = None
+    request: str | None = None
 
 
 def route(

@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-FILES = ("red_flags", "readings", "commands", "answers", "intents", "dialect", "slots", "priority")
+FILES = ("red_flags", "readings", "commands", "answers", "intents", "services", "dialect", "slots", "priority")
 KINDS = ("words", "patterns", "pairs", "value")
 
 

@@ -12,7 +12,6 @@ from typing import Any, ClassVar
 
 from bot import texts
 from bot.audience import Audience
-from bot.intents import Intent
 from bot.messages import Reply
 from bot.turn import Turn
 
@@ -50,7 +49,7 @@ def never(slots: dict[str, Any]) -> bool:
 class Flow:
     name: ClassVar[str]
     title: ClassVar[str]  # e.g. 抗原领取
-    intents: ClassVar[tuple[Intent, ...]]
+    intents: ClassVar[tuple[str, ...]]  # intent names: Intent members, or a service of lexicon/services.yaml
     slots: ClassVar[tuple[Slot, ...]]
     # Why personal data is needed; None when the flow collects none (PIPL separate consent).
     consent_purpose: ClassVar[str | None] = None
