@@ -12,6 +12,7 @@ Open tickets are never touched: someone is still working on them.
 from __future__ import annotations
 
 import argparse
+import sys
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -79,6 +80,12 @@ def purge(*, session: Session, days: int) -> PurgeReport:
 def cmd_purge(args: argparse.Namespace) -> int:
     from core.db import session_scope
 
+    if args.days < 0:
+        print("error: --days must be 0 or more", file=sys.stderr)
+        return 2
+    if not args.yes and not _confirmed(args.days):
+        print("nothing redacted")
+        return 1
     engine = args.open_engine(get_settings().database_url)
     with session_scope(engine) as session:
         report = purge(session=session, days=args.days)
@@ -89,7 +96,17 @@ def cmd_purge(args: argparse.Namespace) -> int:
     return 0
 
 
+def _confirmed(days: int) -> bool:
+    """Redaction cannot be undone: asked at a terminal; from cron (no terminal) only with --yes."""
+    if not sys.stdin.isatty():
+        print("error: this redacts personal data for good; run it with --yes (e.g. from cron)", file=sys.stderr)
+        return False
+    answer = input(f"Redact personal data older than {days} days? This cannot be undone. [y/N] ")
+    return answer.strip().lower() in {"y", "yes"}
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("purge", help="redact personal data past the retention period (run daily)")
     parser.add_argument("--days", type=int, default=180, help="retention period in days (default 180)")
+    parser.add_argument("--yes", action="store_true", help="do not ask for confirmation (cron)")
     parser.set_defaults(func=cmd_purge)

@@ -144,3 +144,23 @@ def test_chat_at_a_terminal_ends_quietly_on_ctrl_d_and_ctrl_c(
         monkeypatch.setattr("builtins.input", fake_input)
         assert cli.main(["chat"]) == 0
         assert "1. 申请抗原" in capsys.readouterr().out
+
+
+def test_purge_asks_before_redacting_and_cron_needs_yes(
+    cli_env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))  # no terminal, as from cron
+    assert cli.main(["purge", "--days", "0"]) == 1
+    assert "--yes" in capsys.readouterr().err
+    assert cli.main(["purge", "--days", "0", "--yes"]) == 0
+    assert "redacted" in capsys.readouterr().out
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setattr(sys, "stdin", Terminal("n\n"))
+    assert cli.main(["purge", "--days", "0"]) == 1
+    assert "nothing redacted" in capsys.readouterr().out
+    monkeypatch.setattr(sys, "stdin", Terminal("y\n"))
+    assert cli.main(["purge", "--days", "0"]) == 0

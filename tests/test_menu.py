@@ -84,3 +84,8 @@ def test_a_bad_file_is_refused_before_calling_wechat(
     assert "button 1" in capsys.readouterr().err
     assert cli.main(["menu", "publish", str(DEFAULT_MENU), "--dry-run"]) == 0
     assert fake.requests == []
+
+
+def test_dry_run_without_a_file_checks_the_documented_default(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["menu", "publish", "--dry-run"]) == 0
+    assert "menu is valid" in capsys.readouterr().out

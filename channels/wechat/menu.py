@@ -96,6 +96,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("menu", help="the official account's custom menu")
     menu = parser.add_subparsers(dest="action", required=True)
     publish = menu.add_parser("publish", help=f"check FILE and post it to WeChat (default menu: {DEFAULT_MENU})")
-    publish.add_argument("file")
+    publish.add_argument(
+        "file", nargs="?", default=str(DEFAULT_MENU), help="the menu as JSON (default: the built-in one)"
+    )
     publish.add_argument("--dry-run", action="store_true", help="only check the file")
     publish.set_defaults(func=cmd_publish)
