@@ -1,0 +1,287 @@
+"""Is a red flag happening now to a person, or only mentioned? (issue #15)
+
+Called only for a message triage (bot/triage.py) has already flagged. PRESENT: a red flag happening
+now to the writer or someone with them; the urgent ticket opens at once, as before. CONDITIONAL: the
+red flag is in the past, about an animal, in a story, in a general question, a "what if", negated,
+already in hospital care or a figure of speech; the bot gives the 120 advice in conditional words and
+a one-tap check ("是现在有人这样吗？回复 1") that opens the urgent ticket at once.
+
+Rules, not a model, and they err to PRESENT: the message is split into sentences (。！？) and their
+parts (，、spaces); each part that holds a red flag is read with the words around it
+(lexicon/alarm_context.yaml, written for a clinician to review). The message is CONDITIONAL only when
+every red-flag part has a reason to be, and nothing in it calls for help now. A red flag the parts
+cannot place (it spans sentences, or only the learned model saw it) alarms.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import cache
+from importlib.resources import files
+
+import yaml
+
+from bot.parsing import cn_to_digits
+from bot.triage import rules_flag, triage
+
+LEXICON = "alarm_context.yaml"
+
+_SENTENCE = re.compile(r"[。！？!?；;\n]+")
+# "、" stays inside a part: it joins a list ("没有发烧、咳嗽、呼吸困难").
+_PART = re.compile(r"[，,：:~～…\s]+")
+_HANZI_ITEM = r"[\u3400-\u9fff]{1,6}[、和或及/]"
+_NUMBER = re.compile(r"\D{0,6}\d{2,3}")
+
+
+class AlarmReading(StrEnum):
+    PRESENT = "present"
+    CONDITIONAL = "conditional"
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """PRESENT with reason "", or CONDITIONAL with why: past, animal, story, general_question,
+    hypothetical, negated, treated_elsewhere, figure_of_speech."""
+
+    reading: AlarmReading
+    reason: str = ""
+
+    @property
+    def present(self) -> bool:
+        return self.reading is AlarmReading.PRESENT
+
+
+PRESENT = Assessment(AlarmReading.PRESENT)
+
+
+@cache
+def lexicon() -> dict[str, tuple[str, ...]]:
+    """The word lists of lexicon/alarm_context.yaml, lower case (notes dropped)."""
+    data = yaml.safe_load(files("lexicon").joinpath(LEXICON).read_text(encoding="utf-8"))
+    return {key: tuple(str(word).lower() for word in entry["words"]) for key, entry in data.items()}
+
+
+@cache
+def _pattern(key: str) -> re.Pattern[str]:
+    words = sorted(lexicon()[key], key=len, reverse=True)
+    return re.compile("|".join(re.escape(word) for word in words))
+
+
+def _has(key: str, text: str) -> bool:
+    return bool(text) and bool(_pattern(key).search(text))
+
+
+def _starts(key: str, text: str) -> bool:
+    return bool(_pattern(key).match(text))
+
+
+# -- where the red flags are ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Part:
+    """One red-flag part of the message and what stands around it."""
+
+    text: str
+    before: str  # the same sentence before it
+    after: str  # the same sentence after it
+    earlier: str  # the whole message before it
+
+
+def _parts(text: str) -> list[tuple[int, str]]:
+    return [(n, part) for n, sentence in enumerate(_SENTENCE.split(text)) for part in _PART.split(sentence) if part]
+
+
+def _flag_names(text: str, use_rules: bool) -> set[str]:
+    names = set(triage(text).flags)
+    return names - {"model"} if use_rules else names
+
+
+def _red_flag_parts(text: str, flags: Sequence[str], use_rules: bool) -> list[_Part] | None:
+    """The parts holding the red flags (single parts first, then pairs, then sentences).
+
+    None when some red flag of the message is found in no part or sentence: then it alarms.
+    """
+    parts = _parts(text)
+    needed = (set(flags) - {"model"}) if use_rules else {"model"}
+    found: list[_Part] = []
+    for size in (1, 2, 0):  # 0: a whole sentence
+        for first in range(len(parts)):
+            sentence = parts[first][0]
+            if size == 0:
+                if first > 0 and parts[first - 1][0] == sentence:
+                    continue
+                last = max(i for i, (n, _) in enumerate(parts) if n == sentence)
+            else:
+                last = first + size - 1
+                if last >= len(parts) or parts[last][0] != sentence:
+                    continue
+            body = "，".join(p for _, p in parts[first : last + 1])
+            names = _flag_names(body, use_rules)
+            if names and (size == 1 or names & needed):
+                found.append(
+                    _Part(
+                        text=body,
+                        before="，".join(p for n, p in parts[:first] if n == sentence),
+                        after="，".join(p for n, p in parts[last + 1 :] if n == sentence),
+                        earlier="，".join(p for _, p in parts[:first]),
+                    )
+                )
+                needed -= names
+        if not needed:
+            return found
+    return None
+
+
+def _spans(text: str, flagged: Callable[[str], bool]) -> list[tuple[int, int]]:
+    """Where the live red-flag words stand in a part: shortest stretches the rules flag, left to right."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    while start < len(text):
+        end = next((j for j in range(start + 1, len(text) + 1) if flagged(text[start:j])), None)
+        if end is None:
+            break
+        begin = max(i for i in range(start, end) if flagged(text[i:end]))
+        spans.append((begin, end))
+        start = end
+    return spans or [(0, len(text))]
+
+
+# -- the readings of one red-flag part --------------------------------------------------------------
+
+
+def _negated(text: str, begin: int, end: int) -> bool:
+    """没有/不 before the red-flag word (over a list), or 没有 after it, and not as a question (是不是)."""
+    negation, filler = _pattern("negation").pattern, _pattern("negation_filler").pattern
+    before = re.search(rf"(?<![是有会要能])(?:{negation})(?:{filler})*(?:{_HANZI_ITEM})*$", text[:begin])
+    after = re.match(rf"的?(?:{_pattern('negation_after').pattern})[的啊呢吧]*(?:$|，)", text[end:])
+    return bool(before or after)
+
+
+def _figure(text: str) -> bool:
+    return (_has("figure_burden", text) and _has("figure_link", text)) or _has("figure_idiom", text)
+
+
+def _subject(text: str) -> str | None:
+    """'animal' or 'person': whichever is named last in the text (a pet's owner and a biting dog aside)."""
+    for word in lexicon()["not_animal"]:
+        text = text.replace(word, "＿" * len(word))
+    last: tuple[int, str] | None = None
+    animals = list(_pattern("animal").finditer(text))
+    for match in animals:
+        if text[match.start() - 1 : match.start()] == "被" or _starts("animal_acts_on_person", text[match.end() :]):
+            continue
+        last = max(last or (-1, ""), (match.end(), "animal"))
+    for match in _pattern("person").finditer(text):
+        between = [a.start() - match.end() for a in animals if a.start() >= match.end()]
+        if any(
+            gap <= 3 and re.fullmatch(r"[们家里的养只条那这]*", text[match.end() : match.end() + gap])
+            for gap in between
+        ):
+            continue  # 我家狗, 邻居的猫: the owner, not the one with the symptom
+        last = max(last or (-1, ""), (match.end(), "person"))
+    return last[1] if last else None
+
+
+def _now(text: str, begin: int) -> bool:
+    recovered = _pattern("recovered").pattern
+    cleaned = re.sub(rf"现在(?:已经|都|也|基本)?(?:{recovered})", "", text)
+    return _has("present_now", cleaned) or _has("present_again", text[max(0, begin - 2) : begin])
+
+
+def _past(key: str, text: str) -> bool:
+    """A past word not making a comparison (比以前) nor a recent time (半小时之前)."""
+    for match in _pattern(key).finditer(text):
+        previous = text[max(0, match.start() - 2) : match.start()]
+        if previous[-1:] and _has("comparison", previous[-1:]):
+            continue
+        if _has("recent_units", previous):
+            continue
+        return True
+    return False
+
+
+def _reading(text: str) -> bool:
+    digits = cn_to_digits(text)
+    return any(_NUMBER.match(digits, match.end()) for match in _pattern("reading_anchor").finditer(digits))
+
+
+def _self_subject(head: str) -> bool:
+    """The writer speaks of themself ("我胸口痛"), not only asks ("我想问…")."""
+    return bool(re.search(r"[我俺](?!想|要|问|请|看|听|们|家|的)", head))
+
+
+def _general(part: _Part, head: str, end: int, ongoing: bool) -> bool:
+    scope = "，".join((part.before, part.text, part.after))
+    if not _has("general_question", scope) or ongoing:
+        return False
+    if _has("specific_person", part.before + part.text):
+        return False
+    if _self_subject(head) and not _has("hedge", part.text):
+        return False
+    # "孩子抽搐了，…": a person to whom it has happened
+    return not (_has("person", head) and re.match(r"[^，]{0,2}了", part.text[end:]))
+
+
+def _reason(part: _Part, flagged: Callable[[str], bool], use_rules: bool) -> str:
+    """Why this red-flag part is only a mention, or "" when it is happening now (or unsure)."""
+    text = part.text
+    spans = _spans(text, flagged) if use_rules else [(0, len(text))]
+    begin, end = spans[0]
+    head = text[:begin]
+    if all(_negated(text, b, e) for b, e in spans):
+        return "negated"
+    if _figure(text):
+        return "figure_of_speech"
+    if (_subject(head) or _subject(part.earlier)) == "animal":
+        return "animal"
+    now = _now(text, begin)
+    ongoing = _has("present_ongoing", text)
+    specific = _has("specific_person", part.before + text)
+    story = _has("story", part.before + text) or (_has("story", part.earlier) and not specific)
+    if story and not (specific and (now or ongoing)):
+        return "story"
+    hypothetical = _has("hypothetical", part.before + head) or _starts("hypothetical_after_flag", text[end:])
+    if hypothetical and not _has("hypothetical_cancel", text):
+        return "hypothetical"
+    if _has("treated_elsewhere", "，".join((part.before, text, part.after))) and not _has("treated_cancel", text):
+        return "treated_elsewhere"
+    if now:
+        return ""
+    own_subject = _subject(head) is not None
+    after_flag = text[end:]
+    if (
+        _past("past", text)
+        or (_past("past", part.before) and not own_subject)
+        or (_starts("past_after_flag", after_flag) and not re.match(r"过[去来气]", after_flag))
+    ):
+        return "past"
+    if ongoing or _reading(text):
+        return ""
+    if _past("past_vague", text) or (_past("past_vague", part.before) and not own_subject):
+        return "past"
+    if _general(part, head, end, ongoing):
+        return "general_question"
+    return ""
+
+
+def assess(text: str, flags: Sequence[str]) -> Assessment:
+    """Whether the red flags triage found in ``text`` (``flags``: Triage.flags) are happening now to a person.
+
+    PRESENT (reason "") opens the urgent ticket; CONDITIONAL names why the red flag is only mentioned.
+    """
+    low = unicodedata.normalize("NFKC", text).lower()
+    if not flags or _has("urgent_call", low) or _has("now_is_so", low):
+        return PRESENT
+    use_rules = any(flag != "model" for flag in flags)
+    parts = _red_flag_parts(low, flags, use_rules)
+    if not parts:
+        return PRESENT
+    reasons = [_reason(part, rules_flag, use_rules) for part in parts]
+    if any(reason == "" for reason in reasons):
+        return PRESENT
+    return Assessment(AlarmReading.CONDITIONAL, reasons[0])
