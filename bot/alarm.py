@@ -35,6 +35,7 @@ _SENTENCE = re.compile(r"[。！？!?；;\n]+")
 _PART = re.compile(r"[，,：:~～…\s]+")
 _HANZI_ITEM = r"[\u3400-\u9fff]{1,6}[、和或及/]"
 _NUMBER = re.compile(r"\D{0,6}\d{2,3}")
+_LIST_TAIL = r"(?:这些|这种|那些|这类|之类的?|等|的情况|情况|症状)?[倒也都]?"
 
 
 class AlarmReading(StrEnum):
@@ -155,15 +156,28 @@ def _spans(text: str, flagged: Callable[[str], bool]) -> list[tuple[int, int]]:
 
 
 def _negated(text: str, begin: int, end: int) -> bool:
-    """没有/不 before the red-flag word (over a list), or 没有 after it, and not as a question (是不是)."""
+    """没有/不 before the red-flag word (over a list), or 没有 after it; not a question (是不是, 有没有)."""
     negation, filler = _pattern("negation").pattern, _pattern("negation_filler").pattern
-    before = re.search(rf"(?<![是有会要能])(?:{negation})(?:{filler})*(?:{_HANZI_ITEM})*$", text[:begin])
-    after = re.match(rf"的?(?:{_pattern('negation_after').pattern})[的啊呢吧]*(?:$|，)", text[end:])
+    before = re.search(rf"(?:{negation})(?:{filler})*(?:{_HANZI_ITEM})*$", text[:begin])
+    if before and before.start() > 0 and text[before.start() - 1] == text[before.start() + 1 : before.start() + 2]:
+        before = None  # A-not-A: 是不是, 有没有, 会不会
+    after = re.match(rf"{_LIST_TAIL}(?:{_pattern('negation_after').pattern})[的啊呢吧]*(?:$|，)", text[end:])
     return bool(before or after)
 
 
-def _figure(text: str) -> bool:
-    return (_has("figure_burden", text) and _has("figure_link", text)) or _has("figure_idiom", text)
+def _all_negated(text: str, spans: list[tuple[int, int]]) -> bool:
+    """Every red-flag word negated; words in one list share a negation ("没有任何胸闷气短", "胸闷、气短都没有")."""
+    negated = [_negated(text, begin, end) for begin, end in spans]
+    for _ in range(2):  # forwards, then backwards along the list
+        for i in range(1, len(spans)):
+            if re.fullmatch(r"(?:[、和或及/][\u3400-\u9fff]{0,2})?", text[spans[i - 1][1] : spans[i][0]]):
+                negated[i] = negated[i - 1] = negated[i] or negated[i - 1]
+    return all(negated)
+
+
+def _figure(before: str, text: str) -> bool:
+    """A burden (in the sentence) linked to the body word ("物业费…压得我喘不上气"), or a set phrase."""
+    return (_has("figure_burden", before + text) and _has("figure_link", text)) or _has("figure_idiom", text)
 
 
 def _subject(text: str) -> str | None:
@@ -233,9 +247,9 @@ def _reason(part: _Part, flagged: Callable[[str], bool], use_rules: bool) -> str
     spans = _spans(text, flagged) if use_rules else [(0, len(text))]
     begin, end = spans[0]
     head = text[:begin]
-    if all(_negated(text, b, e) for b, e in spans):
+    if _all_negated(text, spans):
         return "negated"
-    if _figure(text):
+    if _figure(part.before, text):
         return "figure_of_speech"
     if (_subject(head) or _subject(part.earlier)) == "animal":
         return "animal"
@@ -256,7 +270,7 @@ def _reason(part: _Part, flagged: Callable[[str], bool], use_rules: bool) -> str
     after_flag = text[end:]
     if (
         _past("past", text)
-        or (_past("past", part.before) and not own_subject)
+        or (_past("past", part.before) and not own_subject and not _now(part.before, 0))
         or (_starts("past_after_flag", after_flag) and not re.match(r"过[去来气]", after_flag))
     ):
         return "past"
