@@ -1,16 +1,15 @@
 """Is a red flag happening now to a person, or only mentioned? (issue #15)
 
-Called only for a message triage (bot/triage.py) has already flagged. PRESENT: a red flag happening
-now to the writer or someone with them; the urgent ticket opens at once, as before. CONDITIONAL: the
-red flag is in the past, about an animal, in a story, in a general question, a "what if", negated,
-already in hospital care or a figure of speech; the bot gives the 120 advice in conditional words and
-a one-tap check ("是现在有人这样吗？回复 1") that opens the urgent ticket at once.
+Called only for a message triage (bot/triage.py) has flagged. PRESENT: happening now to the writer or
+someone with them; the urgent ticket opens at once. CONDITIONAL: in the past, about an animal, in a
+story, a general question, a "what if", negated, already in hospital care or a figure of speech; the
+bot gives the 120 advice conditionally and a one-tap check ("是现在有人这样吗？回复 1").
 
-Rules, not a model, and they err to PRESENT: the message is split into sentences (。！？) and their
-parts (，、spaces); each part that holds a red flag is read with the words around it
-(lexicon/alarm_context.yaml, written for a clinician to review). The message is CONDITIONAL only when
-every red-flag part has a reason to be, and nothing in it calls for help now. A red flag the parts
-cannot place (it spans sentences, or only the learned model saw it) alarms.
+Rules, not a model, erring to PRESENT: the message is split into sentences (。！？) and parts (，
+spaces); each part holding a red flag is read with the words around it (lexicon/alarm_context.yaml,
+for a clinician to review). CONDITIONAL only when every red-flag part has a reason to be and nothing
+calls for help now. A rule flag no part or sentence holds alarms; a model-only flag is read over the
+whole message.
 """
 
 from __future__ import annotations
@@ -80,9 +79,6 @@ def _starts(key: str, text: str) -> bool:
     return bool(_pattern(key).match(text))
 
 
-# -- where the red flags are ------------------------------------------------------------------------
-
-
 @dataclass(frozen=True)
 class _Part:
     """One red-flag part of the message and what stands around it."""
@@ -150,9 +146,6 @@ def _spans(text: str, flagged: Callable[[str], bool]) -> list[tuple[int, int]]:
         spans.append((begin, end))
         start = end
     return spans or [(0, len(text))]
-
-
-# -- the readings of one red-flag part --------------------------------------------------------------
 
 
 def _negated(text: str, begin: int, end: int) -> bool:
@@ -231,7 +224,7 @@ def _self_subject(head: str) -> bool:
 
 def _general(part: _Part, head: str, end: int, ongoing: bool) -> bool:
     scope = "，".join((part.before, part.text, part.after))
-    if not _has("general_question", scope) or ongoing:
+    if not (_has("general_question", scope) or _starts("category_after_flag", part.text[end:])) or ongoing:
         return False
     if _has("specific_person", part.before + part.text):
         return False
@@ -244,7 +237,8 @@ def _general(part: _Part, head: str, end: int, ongoing: bool) -> bool:
 def _reason(part: _Part, flagged: Callable[[str], bool], use_rules: bool) -> str:
     """Why this red-flag part is only a mention, or "" when it is happening now (or unsure)."""
     text = part.text
-    spans = _spans(text, flagged) if use_rules else [(0, len(text))]
+    # The learned model flags a message, not a word: read all of it as coming before the flag.
+    spans = _spans(text, flagged) if use_rules else [(len(text), len(text))]
     begin, end = spans[0]
     head = text[:begin]
     if _all_negated(text, spans):
@@ -278,6 +272,8 @@ def _reason(part: _Part, flagged: Callable[[str], bool], use_rules: bool) -> str
         return ""
     if _past("past_vague", text) or (_past("past_vague", part.before) and not own_subject):
         return "past"
+    if _has("recovered_after", part.after):
+        return "past"
     if _general(part, head, end, ongoing):
         return "general_question"
     return ""
@@ -292,7 +288,7 @@ def assess(text: str, flags: Sequence[str]) -> Assessment:
     if not flags or _has("urgent_call", low) or _has("now_is_so", low):
         return PRESENT
     use_rules = any(flag != "model" for flag in flags)
-    parts = _red_flag_parts(low, flags, use_rules)
+    parts = _red_flag_parts(low, flags, use_rules) or ([] if use_rules else [_Part(low, "", "", "")])
     if not parts:
         return PRESENT
     reasons = [_reason(part, rules_flag, use_rules) for part in parts]
