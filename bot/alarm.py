@@ -81,9 +81,7 @@ def _starts(key: str, text: str) -> bool:
 
 @dataclass(frozen=True)
 class _Part:
-    """One red-flag part of the message and what stands around it."""
-
-    text: str
+    text: str  # a red-flag part of the message
     before: str  # the same sentence before it
     after: str  # the same sentence after it
     earlier: str  # the whole message before it
@@ -91,11 +89,6 @@ class _Part:
 
 def _parts(text: str) -> list[tuple[int, str]]:
     return [(n, part) for n, sentence in enumerate(_SENTENCE.split(text)) for part in _PART.split(sentence) if part]
-
-
-def _flag_names(text: str, use_rules: bool) -> set[str]:
-    names = set(triage(text).flags)
-    return names - {"model"} if use_rules else names
 
 
 def _red_flag_parts(text: str, flags: Sequence[str], use_rules: bool) -> list[_Part] | None:
@@ -118,7 +111,7 @@ def _red_flag_parts(text: str, flags: Sequence[str], use_rules: bool) -> list[_P
                 if last >= len(parts) or parts[last][0] != sentence:
                     continue
             body = "，".join(p for _, p in parts[first : last + 1])
-            names = _flag_names(body, use_rules)
+            names = set(triage(body).flags) - ({"model"} if use_rules else set())
             if names and (size == 1 or names & needed):
                 found.append(
                     _Part(
@@ -194,21 +187,20 @@ def _subject(text: str) -> str | None:
     return last[1] if last else None
 
 
-def _now(text: str, begin: int) -> bool:
+def _now(text: str, begin: int, end: int) -> bool:
     recovered = _pattern("recovered").pattern
     cleaned = re.sub(rf"现在(?:已经|都|也|基本)?(?:{recovered})", "", text)
-    return _has("present_now", cleaned) or _has("present_again", text[max(0, begin - 2) : begin])
+    return _has("present_now", cleaned) or _has("present_again", text[max(0, begin - 2) : end])
 
 
 def _past(key: str, text: str) -> bool:
-    """A past word not making a comparison (比以前) nor a recent time (半小时之前)."""
+    """A past word not comparing (比以前), recent (半小时之前) nor denied (以前没这样过)."""
     for match in _pattern(key).finditer(text):
         previous = text[max(0, match.start() - 2) : match.start()]
-        if previous[-1:] and _has("comparison", previous[-1:]):
+        if _has("comparison", previous[-1:]) or _has("recent_units", previous):
             continue
-        if _has("recent_units", previous):
-            continue
-        return True
+        if not re.match(r"(?:从来|从|都|也|一直|还)?[没不]", text[match.end() :]):
+            return True
     return False
 
 
@@ -222,16 +214,16 @@ def _self_subject(head: str) -> bool:
     return bool(re.search(r"[我俺](?!想|要|问|请|看|听|们|家|的)", head))
 
 
-def _general(part: _Part, head: str, end: int, ongoing: bool) -> bool:
-    scope = "，".join((part.before, part.text, part.after))
-    if not (_has("general_question", scope) or _starts("category_after_flag", part.text[end:])) or ongoing:
+def _general(part: _Part, head: str, end: int) -> bool:
+    """A question about symptoms in general, or about a mild feeling no particular person has."""
+    scope, named = "，".join((part.before, part.text, part.after)), part.before + head
+    if _has("case_question", scope) and not _has("person", named):
+        return True  # "胸口有点闷，是不是焦虑"; not "孩子抽搐是不是高热惊厥"
+    if _has("case_question", scope) and _has("hedge", part.text) and not _has("specific_person", named):
+        return True  # "我胸口有点闷，是不是焦虑"
+    if not (_has("general_question", scope) or _starts("category_after_flag", part.text[end:])):
         return False
-    if _has("specific_person", part.before + part.text):
-        return False
-    if _self_subject(head) and not _has("hedge", part.text):
-        return False
-    # "孩子抽搐了，…": a person to whom it has happened
-    return not (_has("person", head) and re.match(r"[^，]{0,2}了", part.text[end:]))
+    return not (_has("specific_person", named) or (_self_subject(head) and not _has("hedge", part.text)))
 
 
 def _reason(part: _Part, flagged: Callable[[str], bool], use_rules: bool) -> str:
@@ -240,43 +232,51 @@ def _reason(part: _Part, flagged: Callable[[str], bool], use_rules: bool) -> str
     # The learned model flags a message, not a word: read all of it as coming before the flag.
     spans = _spans(text, flagged) if use_rules else [(len(text), len(text))]
     begin, end = spans[0]
-    head = text[:begin]
+    head, after_flag = text[:begin], text[end:]
+    own_subject = _subject(head) is not None
+    # What the earlier parts of the sentence say carries over only to a part without its own subject.
+    carried = "" if own_subject else part.before
     if _all_negated(text, spans):
         return "negated"
     if _figure(part.before, text):
         return "figure_of_speech"
     if (_subject(head) or _subject(part.earlier)) == "animal":
         return "animal"
-    now = _now(text, begin)
-    ongoing = _has("present_ongoing", text)
-    specific = _has("specific_person", part.before + text)
-    story = _has("story", part.before + text) or (_has("story", part.earlier) and not specific)
-    if story and not (specific and (now or ongoing)):
+    now = _now(text, begin, end)
+    mine = _has("specific_person", part.before + head) or _self_subject(part.before + head)
+    # "我妈晕倒了": a particular person to whom it has happened
+    ongoing = _has("present_ongoing", text) or (mine and bool(re.match(r"[^，]{0,2}了", after_flag)))
+    story = _has("story", part.before + text) or (_has("story", part.earlier) and not mine)
+    if story and not (mine and (now or ongoing)):
         return "story"
-    hypothetical = _has("hypothetical", part.before + head) or _starts("hypothetical_after_flag", text[end:])
+    hypothetical = _has("hypothetical", carried + head) or _starts("hypothetical_after_flag", after_flag)
     if hypothetical and not _has("hypothetical_cancel", text):
         return "hypothetical"
-    if _has("treated_elsewhere", "，".join((part.before, text, part.after))) and not _has("treated_cancel", text):
+    # "…，像去年住院那次一样" compares with the past: it is now
+    after = "" if re.search(r"[像跟和同如].*(一样|那样|似的)", part.after) else part.after
+    treated = _pattern("treated_elsewhere").search(scope := "，".join((carried, text, after)))
+    if treated and not _has("not_treated_after", scope[treated.end() :][:3]) and not _has("treated_cancel", text):
         return "treated_elsewhere"
     if now:
         return ""
-    own_subject = _subject(head) is not None
-    after_flag = text[end:]
     if (
         _past("past", text)
-        or (_past("past", part.before) and not own_subject and not _now(part.before, 0))
+        or (_past("past", carried) and not _now(carried, 0, 0))
         or (_starts("past_after_flag", after_flag) and not re.match(r"过[去来气]", after_flag))
     ):
         return "past"
     if ongoing or _reading(text):
         return ""
-    if _past("past_vague", text) or (_past("past_vague", part.before) and not own_subject):
+    if _past("past_vague", text) or _has("recovered_after", part.after):
         return "past"
-    if _has("recovered_after", part.after):
-        return "past"
-    if _general(part, head, end, ongoing):
+    if _general(part, head, end):
         return "general_question"
     return ""
+
+
+def _said_now(text: str) -> bool:
+    """Another sentence says it is happening now ("…怎么办？她现在就是这样", "我现在疼得厉害")."""
+    return bool(re.search(rf"(?:{_pattern('present_now').pattern}).{{0,8}}(?:{_pattern('now_symptom').pattern})", text))
 
 
 def assess(text: str, flags: Sequence[str]) -> Assessment:
@@ -293,5 +293,7 @@ def assess(text: str, flags: Sequence[str]) -> Assessment:
         return PRESENT
     reasons = [_reason(part, rules_flag, use_rules) for part in parts]
     if any(reason == "" for reason in reasons):
+        return PRESENT
+    if {"hypothetical", "general_question"} & set(reasons) and _said_now(low):
         return PRESENT
     return Assessment(AlarmReading.CONDITIONAL, reasons[0])
