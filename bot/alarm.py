@@ -5,11 +5,9 @@ someone with them; the urgent ticket opens at once. CONDITIONAL: in the past, ab
 story, a general question, a "what if", negated, already in hospital care or a figure of speech; the
 bot gives the 120 advice conditionally and a one-tap check ("是现在有人这样吗？回复 1").
 
-Rules, not a model, erring to PRESENT: the message is split into sentences (。！？) and parts (，
-spaces); each part holding a red flag is read with the words around it (lexicon/alarm_context.yaml,
-for a clinician to review). CONDITIONAL only when every red-flag part has a reason to be and nothing
-calls for help now. A rule flag no part or sentence holds alarms; a model-only flag is read over the
-whole message.
+Rules, not a model, erring to PRESENT: each part of a sentence (split at ，and spaces) holding a red
+flag is read with the words around it (lexicon/alarm_context.yaml, for a clinician to review).
+CONDITIONAL only when every red-flag part has a reason to be and nothing calls for help now.
 """
 
 from __future__ import annotations
@@ -34,6 +32,7 @@ _SENTENCE = re.compile(r"[。！？!?；;\n]+")
 _PART = re.compile(r"[，,：:~～…\s]+")
 _HANZI_ITEM = r"[\u3400-\u9fff]{1,6}[、和或及/]"
 _NUMBER = re.compile(r"\D{0,6}\d{2,3}")
+_YEAR = re.compile(r"(?:19|20)\d\d年")  # "2020年我爸心梗做过手术"
 _LIST_TAIL = r"(?:这些|这种|那些|这类|之类的?|等|的情况|情况|症状)?[倒也都]?"
 
 
@@ -75,10 +74,6 @@ def _has(key: str, text: str) -> bool:
     return bool(text) and bool(_pattern(key).search(text))
 
 
-def _starts(key: str, text: str) -> bool:
-    return bool(_pattern(key).match(text))
-
-
 @dataclass(frozen=True)
 class _Part:
     text: str  # a red-flag part of the message
@@ -92,10 +87,7 @@ def _parts(text: str) -> list[tuple[int, str]]:
 
 
 def _red_flag_parts(text: str, flags: Sequence[str], use_rules: bool) -> list[_Part] | None:
-    """The parts holding the red flags (single parts first, then pairs, then sentences).
-
-    None when some red flag of the message is found in no part or sentence: then it alarms.
-    """
+    """The parts holding the red flags (single parts, then pairs, then sentences); None if one is in none."""
     parts = _parts(text)
     needed = (set(flags) - {"model"}) if use_rules else {"model"}
     found: list[_Part] = []
@@ -161,9 +153,11 @@ def _all_negated(text: str, spans: list[tuple[int, int]]) -> bool:
     return all(negated)
 
 
-def _figure(before: str, text: str) -> bool:
-    """A burden (in the sentence) linked to the body word ("物业费…压得我喘不上气"), or a set phrase."""
-    return (_has("figure_burden", before + text) and _has("figure_link", text)) or _has("figure_idiom", text)
+def _figure(before: str, text: str, calm: bool) -> bool:
+    """A burden in the sentence linked to the body word ("物业费…压得我喘不上气"), or a set phrase."""
+    writer = _self_subject(before + text) and not _has("specific_person", before + text)  # 我, not 我妈
+    linked = _has("figure_link", text) or (calm and writer)
+    return (_has("figure_burden", before + text) and linked) or _has("figure_idiom", text)
 
 
 def _subject(text: str) -> str | None:
@@ -173,7 +167,9 @@ def _subject(text: str) -> str | None:
     last: tuple[int, str] | None = None
     animals = list(_pattern("animal").finditer(text))
     for match in animals:
-        if text[match.start() - 1 : match.start()] == "被" or _starts("animal_acts_on_person", text[match.end() :]):
+        if text[match.start() - 1 : match.start()] == "被" or _pattern("animal_acts_on_person").match(
+            text[match.end() :]
+        ):
             continue
         last = max(last or (-1, ""), (match.end(), "animal"))
     for match in _pattern("person").finditer(text):
@@ -201,12 +197,17 @@ def _past(key: str, text: str) -> bool:
             continue
         if not re.match(r"(?:从来|从|都|也|一直|还)?[没不]", text[match.end() :]):
             return True
-    return False
+    return key == "past" and bool(_YEAR.search(text))
 
 
 def _reading(text: str) -> bool:
     digits = cn_to_digits(text)
     return any(_NUMBER.match(digits, match.end()) for match in _pattern("reading_anchor").finditer(digits))
+
+
+def _named(text: str) -> bool:
+    """A person named, not only "人" / "有人" ("新冠会不会让人突然晕倒")."""
+    return any(match.group() not in ("人", "有人") for match in _pattern("person").finditer(text))
 
 
 def _self_subject(head: str) -> bool:
@@ -217,11 +218,11 @@ def _self_subject(head: str) -> bool:
 def _general(part: _Part, head: str, end: int) -> bool:
     """A question about symptoms in general, or about a mild feeling no particular person has."""
     scope, named = "，".join((part.before, part.text, part.after)), part.before + head
-    if _has("case_question", scope) and not _has("person", named):
+    if _has("case_question", scope) and not _named(named):
         return True  # "胸口有点闷，是不是焦虑"; not "孩子抽搐是不是高热惊厥"
     if _has("case_question", scope) and _has("hedge", part.text) and not _has("specific_person", named):
         return True  # "我胸口有点闷，是不是焦虑"
-    if not (_has("general_question", scope) or _starts("category_after_flag", part.text[end:])):
+    if not (_has("general_question", scope) or _pattern("category_after_flag").match(part.text[end:])):
         return False
     return not (_has("specific_person", named) or (_self_subject(head) and not _has("hedge", part.text)))
 
@@ -238,18 +239,19 @@ def _reason(part: _Part, flagged: Callable[[str], bool], use_rules: bool) -> str
     carried = "" if own_subject else part.before
     if _all_negated(text, spans):
         return "negated"
-    if _figure(part.before, text):
+    now, ongoing = _now(text, begin, end), _has("present_ongoing", text)
+    if _figure(part.before, text, not (now or ongoing)):
         return "figure_of_speech"
     if (_subject(head) or _subject(part.earlier)) == "animal":
         return "animal"
-    now = _now(text, begin, end)
     mine = _has("specific_person", part.before + head) or _self_subject(part.before + head)
-    # "我妈晕倒了": a particular person to whom it has happened
-    ongoing = _has("present_ongoing", text) or (mine and bool(re.match(r"[^，]{0,2}了", after_flag)))
+    # "我妈晕倒了": a particular person to whom it has happened (unless the part itself is a story)
+    happened = mine and bool(re.match(r"[^，]{0,2}了", after_flag))
     story = _has("story", part.before + text) or (_has("story", part.earlier) and not mine)
-    if story and not (mine and (now or ongoing)):
+    if story and not (mine and (now or ongoing or (happened and not _has("story", text)))):
         return "story"
-    hypothetical = _has("hypothetical", carried + head) or _starts("hypothetical_after_flag", after_flag)
+    ongoing = ongoing or happened
+    hypothetical = _has("hypothetical", carried + head) or _pattern("hypothetical_after_flag").match(after_flag)
     if hypothetical and not _has("hypothetical_cancel", text):
         return "hypothetical"
     # "…，像去年住院那次一样" compares with the past: it is now
@@ -262,16 +264,15 @@ def _reason(part: _Part, flagged: Callable[[str], bool], use_rules: bool) -> str
     if (
         _past("past", text)
         or (_past("past", carried) and not _now(carried, 0, 0))
-        or (_starts("past_after_flag", after_flag) and not re.match(r"过[去来气]", after_flag))
+        or (_pattern("past_after_flag").match(after_flag) and not re.match(r"过[去来气]", after_flag))
     ):
         return "past"
-    if ongoing or _reading(text):
+    general = _general(part, head, end)
+    if _reading(text) or (ongoing and (_named(part.before + head) or not general)):
         return ""
-    if _past("past_vague", text) or _has("recovered_after", part.after):
+    if _past("past_vague", text) or _has("recovered_after", after_flag + "，" + part.after):
         return "past"
-    if _general(part, head, end):
-        return "general_question"
-    return ""
+    return "general_question" if general else ""
 
 
 def _said_now(text: str) -> bool:
