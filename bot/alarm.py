@@ -33,6 +33,9 @@ _PART = re.compile(r"[，,：:~～…\s]+")
 _HANZI_ITEM = r"[\u3400-\u9fff]{1,6}[、和或及/]"
 _NUMBER = re.compile(r"\D{0,6}\d{2,3}")
 _YEAR = re.compile(r"(?:19|20)\d\d年")  # "2020年我爸心梗做过手术"
+_join = "，".join
+_OWNER = re.compile(r"[们家里的养只条那这]{0,3}")
+_SELF = re.compile(r"[我俺](?!想|要|问|请|看|听|们|家|的)")  # the writer speaks of themself
 _LIST_TAIL = r"(?:这些|这种|那些|这类|之类的?|等|的情况|情况|症状)?[倒也都]?"
 
 
@@ -82,13 +85,9 @@ class _Part:
     earlier: str  # the whole message before it
 
 
-def _parts(text: str) -> list[tuple[int, str]]:
-    return [(n, part) for n, sentence in enumerate(_SENTENCE.split(text)) for part in _PART.split(sentence) if part]
-
-
 def _red_flag_parts(text: str, flags: Sequence[str], use_rules: bool) -> list[_Part] | None:
     """The parts holding the red flags (single parts, then pairs, then sentences); None if one is in none."""
-    parts = _parts(text)
+    parts = [(n, part) for n, sentence in enumerate(_SENTENCE.split(text)) for part in _PART.split(sentence) if part]
     needed = (set(flags) - {"model"}) if use_rules else {"model"}
     found: list[_Part] = []
     for size in (1, 2, 0):  # 0: a whole sentence
@@ -102,17 +101,13 @@ def _red_flag_parts(text: str, flags: Sequence[str], use_rules: bool) -> list[_P
                 last = first + size - 1
                 if last >= len(parts) or parts[last][0] != sentence:
                     continue
-            body = "，".join(p for _, p in parts[first : last + 1])
+            body = _join(p for _, p in parts[first : last + 1])
             names = set(triage(body).flags) - ({"model"} if use_rules else set())
             if names and (size == 1 or names & needed):
-                found.append(
-                    _Part(
-                        text=body,
-                        before="，".join(p for n, p in parts[:first] if n == sentence),
-                        after="，".join(p for n, p in parts[last + 1 :] if n == sentence),
-                        earlier="，".join(p for _, p in parts[:first]),
-                    )
+                before, after = (
+                    _join(p for n, p in side if n == sentence) for side in (parts[:first], parts[last + 1 :])
                 )
+                found.append(_Part(body, before, after, _join(p for _, p in parts[:first])))
                 needed -= names
         if not needed:
             return found
@@ -164,23 +159,16 @@ def _subject(text: str) -> str | None:
     """'animal' or 'person': whichever is named last in the text (a pet's owner and a biting dog aside)."""
     for word in lexicon()["not_animal"]:
         text = text.replace(word, "＿" * len(word))
-    last: tuple[int, str] | None = None
-    animals = list(_pattern("animal").finditer(text))
-    for match in animals:
-        if text[match.start() - 1 : match.start()] == "被" or _pattern("animal_acts_on_person").match(
-            text[match.end() :]
-        ):
-            continue
-        last = max(last or (-1, ""), (match.end(), "animal"))
-    for match in _pattern("person").finditer(text):
-        between = [a.start() - match.end() for a in animals if a.start() >= match.end()]
-        if any(
-            gap <= 3 and re.fullmatch(r"[们家里的养只条那这]*", text[match.end() : match.end() + gap])
-            for gap in between
-        ):
-            continue  # 我家狗, 邻居的猫: the owner, not the one with the symptom
-        last = max(last or (-1, ""), (match.end(), "person"))
-    return last[1] if last else None
+    animals, acts = list(_pattern("animal").finditer(text)), _pattern("animal_acts_on_person")
+    named = [
+        (m.end(), "animal")
+        for m in animals
+        if text[m.start() - 1 : m.start()] != "被" and not acts.match(text, m.end())
+    ]
+    for m in _pattern("person").finditer(text):  # 我家狗, 邻居的猫: the owner, not the one with the symptom
+        if not any(_OWNER.fullmatch(text, m.end(), a.start()) for a in animals if a.start() >= m.end()):
+            named.append((m.end(), "person"))
+    return max(named)[1] if named else None
 
 
 def _now(text: str, begin: int, end: int) -> bool:
@@ -205,6 +193,14 @@ def _reading(text: str) -> bool:
     return any(_NUMBER.match(digits, match.end()) for match in _pattern("reading_anchor").finditer(digits))
 
 
+def _after_story(text: str) -> bool:
+    """The writer or their own named after a story word, outside it ("电视剧放着呢，我奶奶…"; not "梦见我妈…")."""
+    stories = list(_pattern("story").finditer(text))
+    rest = text[stories[-1].end() :] if stories else ""
+    mine = [m.start() for m in _pattern("specific_person").finditer(rest)] + [m.start() for m in _SELF.finditer(rest)]
+    return any(start > 2 or "，" in rest[:start] for start in mine)
+
+
 def _named(text: str) -> bool:
     """A person named, not only "人" / "有人" ("新冠会不会让人突然晕倒")."""
     return any(match.group() not in ("人", "有人") for match in _pattern("person").finditer(text))
@@ -212,7 +208,7 @@ def _named(text: str) -> bool:
 
 def _self_subject(head: str) -> bool:
     """The writer speaks of themself ("我胸口痛"), not only asks ("我想问…")."""
-    return bool(re.search(r"[我俺](?!想|要|问|请|看|听|们|家|的)", head))
+    return bool(_SELF.search(head))
 
 
 def _general(part: _Part, head: str, end: int) -> bool:
@@ -248,7 +244,8 @@ def _reason(part: _Part, flagged: Callable[[str], bool], use_rules: bool) -> str
     # "我妈晕倒了": a particular person to whom it has happened (unless the part itself is a story)
     happened = mine and bool(re.match(r"[^，]{0,2}了", after_flag))
     story = _has("story", part.before + text) or (_has("story", part.earlier) and not mine)
-    if story and not (mine and (now or ongoing or (happened and not _has("story", text)))):
+    real = now or ongoing or (happened and not _has("story", text)) or _after_story(part.before + head)
+    if story and not (mine and real):
         return "story"
     ongoing = ongoing or happened
     hypothetical = _has("hypothetical", carried + head) or _pattern("hypothetical_after_flag").match(after_flag)
@@ -259,7 +256,7 @@ def _reason(part: _Part, flagged: Callable[[str], bool], use_rules: bool) -> str
     treated = _pattern("treated_elsewhere").search(scope := "，".join((carried, text, after)))
     if treated and not _has("not_treated_after", scope[treated.end() :][:3]) and not _has("treated_cancel", text):
         return "treated_elsewhere"
-    if now:
+    if now or (_reading(text) and not _past("past", text)):
         return ""
     if (
         _past("past", text)
@@ -268,7 +265,7 @@ def _reason(part: _Part, flagged: Callable[[str], bool], use_rules: bool) -> str
     ):
         return "past"
     general = _general(part, head, end)
-    if _reading(text) or (ongoing and (_named(part.before + head) or not general)):
+    if ongoing and (_named(part.before + head) or not general):
         return ""
     if _past("past_vague", text) or _has("recovered_after", after_flag + "，" + part.after):
         return "past"
