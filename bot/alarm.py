@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
@@ -90,17 +90,10 @@ def _red_flag_parts(text: str, flags: Sequence[str], use_rules: bool) -> list[_P
     parts = [(n, part) for n, sentence in enumerate(_SENTENCE.split(text)) for part in _PART.split(sentence) if part]
     needed = (set(flags) - {"model"}) if use_rules else {"model"}
     found: list[_Part] = []
-    for size in (1, 2, 0):  # 0: a whole sentence
+    for size in (1, 2, len(parts)):  # a part, two parts, the rest of the sentence
         for first in range(len(parts)):
             sentence = parts[first][0]
-            if size == 0:
-                if first > 0 and parts[first - 1][0] == sentence:
-                    continue
-                last = max(i for i, (n, _) in enumerate(parts) if n == sentence)
-            else:
-                last = first + size - 1
-                if last >= len(parts) or parts[last][0] != sentence:
-                    continue
+            last = max(i for i in range(first, min(first + size, len(parts))) if parts[i][0] == sentence)
             body = _join(p for _, p in parts[first : last + 1])
             names = set(triage(body).flags) - ({"model"} if use_rules else set())
             if names and (size == 1 or names & needed):
@@ -114,15 +107,15 @@ def _red_flag_parts(text: str, flags: Sequence[str], use_rules: bool) -> list[_P
     return None
 
 
-def _spans(text: str, flagged: Callable[[str], bool]) -> list[tuple[int, int]]:
+def _spans(text: str) -> list[tuple[int, int]]:
     """Where the live red-flag words stand in a part: shortest stretches the rules flag, left to right."""
     spans: list[tuple[int, int]] = []
     start = 0
     while start < len(text):
-        end = next((j for j in range(start + 1, len(text) + 1) if flagged(text[start:j])), None)
+        end = next((j for j in range(start + 1, len(text) + 1) if rules_flag(text[start:j])), None)
         if end is None:
             break
-        begin = max(i for i in range(start, end) if flagged(text[i:end]))
+        begin = max(i for i in range(start, end) if rules_flag(text[i:end]))
         spans.append((begin, end))
         start = end
     return spans or [(0, len(text))]
@@ -131,9 +124,13 @@ def _spans(text: str, flagged: Callable[[str], bool]) -> list[tuple[int, int]]:
 def _negated(text: str, begin: int, end: int) -> bool:
     """没有/不 before the red-flag word (over a list), or 没有 after it; not a question (是不是, 有没有)."""
     negation, filler = _pattern("negation").pattern, _pattern("negation_filler").pattern
-    before = re.search(rf"(?:{negation})(?:{filler})*(?:{_HANZI_ITEM})*$", text[:begin])
+    before = re.search(rf"(?:{negation})(?:{filler})*((?:{_HANZI_ITEM})*|.{{1,8}})$", text[:begin])
     if before and before.start() > 0 and text[before.start() - 1] == text[before.start() + 1 : before.start() + 2]:
         before = None  # A-not-A: 是不是, 有没有, 会不会
+    if before and before.group(1) and not re.fullmatch(rf"(?:{_HANZI_ITEM})*", before.group(1)):
+        before = before if rules_flag(before.group(1)) else None  # only other red flags: 没有胸闷气短
+    if re.search(r"[不没][闷痛疼喘抽紫]$", text[begin:end]):
+        return True  # 胸口不闷
     after = re.match(rf"{_LIST_TAIL}(?:{_pattern('negation_after').pattern})[的啊呢吧]*(?:$|，)", text[end:])
     return bool(before or after)
 
@@ -148,11 +145,12 @@ def _all_negated(text: str, spans: list[tuple[int, int]]) -> bool:
     return all(negated)
 
 
-def _figure(before: str, text: str, calm: bool) -> bool:
+def _figure(part: _Part, calm: bool) -> bool:
     """A burden in the sentence linked to the body word ("物业费…压得我喘不上气"), or a set phrase."""
-    writer = _self_subject(before + text) and not _has("specific_person", before + text)  # 我, not 我妈
-    linked = _has("figure_link", text) or (calm and writer)
-    return (_has("figure_burden", before + text) and linked) or _has("figure_idiom", text)
+    sentence = _join((part.before, part.text, part.after))
+    writer = _self_subject(part.before + part.text) and not _has("specific_person", part.before + part.text)
+    linked = _has("figure_link", part.text) or (calm and writer)  # the writer (我, not 我妈) with no "now"
+    return (_has("figure_burden", sentence) and linked) or _has("figure_idiom", sentence)
 
 
 def _subject(text: str) -> str | None:
@@ -214,29 +212,31 @@ def _self_subject(head: str) -> bool:
 def _general(part: _Part, head: str, end: int) -> bool:
     """A question about symptoms in general, or about a mild feeling no particular person has."""
     scope, named = "，".join((part.before, part.text, part.after)), part.before + head
-    if _has("case_question", scope) and not _named(named):
-        return True  # "胸口有点闷，是不是焦虑"; not "孩子抽搐是不是高热惊厥"
+    mild = not (_has("intense", part.text) or re.match(r"[^，]{0,2}了", part.text[end:]))
+    if _has("case_question", scope) and not _named(named) and mild:
+        return True  # "胸口有点闷，是不是焦虑"; not "孩子抽搐是不是高热惊厥", "喘不上气了，要不要打120"
     if _has("case_question", scope) and _has("hedge", part.text) and not _has("specific_person", named):
         return True  # "我胸口有点闷，是不是焦虑"
-    if not (_has("general_question", scope) or _pattern("category_after_flag").match(part.text[end:])):
+    occasional = _has("occasional", part.text)  # "偶尔胸闷，要紧吗"
+    if not (_has("general_question", scope) or _pattern("category_after_flag").match(part.text[end:]) or occasional):
         return False
-    return not (_has("specific_person", named) or (_self_subject(head) and not _has("hedge", part.text)))
+    return occasional or not (_has("specific_person", named) or (_self_subject(head) and not _has("hedge", part.text)))
 
 
-def _reason(part: _Part, flagged: Callable[[str], bool], use_rules: bool) -> str:
+def _reason(part: _Part, use_rules: bool) -> str:
     """Why this red-flag part is only a mention, or "" when it is happening now (or unsure)."""
     text = part.text
     # The learned model flags a message, not a word: read all of it as coming before the flag.
-    spans = _spans(text, flagged) if use_rules else [(len(text), len(text))]
+    spans = _spans(text) if use_rules else [(len(text), len(text))]
     begin, end = spans[0]
-    head, after_flag = text[:begin], text[end:]
+    head, after_flag, last_after = text[:begin], text[end:], text[spans[-1][1] :]
     own_subject = _subject(head) is not None
     # What the earlier parts of the sentence say carries over only to a part without its own subject.
     carried = "" if own_subject else part.before
     if _all_negated(text, spans):
         return "negated"
     now, ongoing = _now(text, begin, end), _has("present_ongoing", text)
-    if _figure(part.before, text, not (now or ongoing)):
+    if _figure(part, not (now or ongoing)):
         return "figure_of_speech"
     if (_subject(head) or _subject(part.earlier)) == "animal":
         return "animal"
@@ -248,8 +248,9 @@ def _reason(part: _Part, flagged: Callable[[str], bool], use_rules: bool) -> str
     if story and not (mine and real):
         return "story"
     ongoing = ongoing or happened
+    future = _has("future_before_flag", head[-6:]) and not _has("general_question", head)  # "发烧会不会烧成抽风"
     hypothetical = _has("hypothetical", carried + head) or _pattern("hypothetical_after_flag").match(after_flag)
-    if hypothetical and not _has("hypothetical_cancel", text):
+    if (hypothetical or future) and not _has("hypothetical_cancel", text):
         return "hypothetical"
     # "…，像去年住院那次一样" compares with the past: it is now
     after = "" if re.search(r"[像跟和同如].*(一样|那样|似的)", part.after) else part.after
@@ -261,7 +262,7 @@ def _reason(part: _Part, flagged: Callable[[str], bool], use_rules: bool) -> str
     if (
         _past("past", text)
         or (_past("past", carried) and not _now(carried, 0, 0))
-        or (_pattern("past_after_flag").match(after_flag) and not re.match(r"过[去来气]", after_flag))
+        or (_pattern("past_after_flag").match(last_after) and not re.match(r"过[去来气]", last_after))
     ):
         return "past"
     general = _general(part, head, end)
@@ -289,7 +290,7 @@ def assess(text: str, flags: Sequence[str]) -> Assessment:
     parts = _red_flag_parts(low, flags, use_rules) or ([] if use_rules else [_Part(low, "", "", "")])
     if not parts:
         return PRESENT
-    reasons = [_reason(part, rules_flag, use_rules) for part in parts]
+    reasons = [_reason(part, use_rules) for part in parts]
     if any(reason == "" for reason in reasons):
         return PRESENT
     if {"hypothetical", "general_question"} & set(reasons) and _said_now(low):
