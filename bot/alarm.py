@@ -3,11 +3,9 @@
 Called only for a message triage (bot/triage.py) has flagged. PRESENT: happening now to the writer or
 someone with them; the urgent ticket opens at once. CONDITIONAL: in the past, about an animal, in a
 story, a general question, a "what if", negated, already in hospital care or a figure of speech; the
-bot gives the 120 advice conditionally and a one-tap check ("是现在有人这样吗？回复 1").
-
-Rules, not a model, erring to PRESENT: each part of a sentence (split at ，and spaces) holding a red
-flag is read with the words around it (lexicon/alarm_context.yaml, for a clinician to review).
-CONDITIONAL only when every red-flag part has a reason to be and nothing calls for help now.
+bot gives the 120 advice conditionally and a one-tap check ("是现在有人这样吗？回复 1"). Rules, not a
+model, erring to PRESENT: each part of a sentence (split at ，and spaces) holding a red flag is read
+with the words around it (lexicon/alarm_context.yaml, for a clinician to review).
 """
 
 from __future__ import annotations
@@ -150,7 +148,8 @@ def _figure(part: _Part, calm: bool) -> bool:
     sentence = _join((part.before, part.text, part.after))
     writer = _self_subject(part.before + part.text) and not _has("specific_person", part.before + part.text)
     linked = _has("figure_link", part.text) or (calm and writer)  # the writer (我, not 我妈) with no "now"
-    return (_has("figure_burden", sentence) and linked) or _has("figure_idiom", sentence)
+    idiom = _has("figure_idiom", re.sub(r"(?:不是|没|不)(?:在|是)?(?:开个?玩笑|说着玩)", "", sentence))
+    return (_has("figure_burden", sentence) and linked) or idiom
 
 
 def _subject(text: str) -> str | None:
@@ -211,16 +210,17 @@ def _self_subject(head: str) -> bool:
 
 def _general(part: _Part, head: str, end: int) -> bool:
     """A question about symptoms in general, or about a mild feeling no particular person has."""
-    scope, named = "，".join((part.before, part.text, part.after)), part.before + head
+    scope, named, hedged = _join((part.before, part.text, part.after)), part.before + head, _has("hedge", part.text)
     mild = not (_has("intense", part.text) or re.match(r"[^，]{0,2}了", part.text[end:]))
-    if _has("case_question", scope) and not _named(named) and mild:
-        return True  # "胸口有点闷，是不是焦虑"; not "孩子抽搐是不是高热惊厥", "喘不上气了，要不要打120"
-    if _has("case_question", scope) and _has("hedge", part.text) and not _has("specific_person", named):
-        return True  # "我胸口有点闷，是不是焦虑"
-    occasional = _has("occasional", part.text)  # "偶尔胸闷，要紧吗"
-    if not (_has("general_question", scope) or _pattern("category_after_flag").match(part.text[end:]) or occasional):
+    # "抽搐算不算癫痫", "(我)胸口有点闷，是不是焦虑"; not "孩子抽搐是不是…", "喘不上气了，要不要打120"
+    case = _has("case_question", part.text[end:]) or (_has("case_question", scope) and hedged)
+    if case and mild and (not _named(named) or (hedged and not _has("specific_person", named))):
+        return True
+    if _has("occasional", part.text):  # "偶尔胸闷，要紧吗"
+        return True
+    if not (_has("general_question", scope) or _pattern("category_after_flag").match(part.text[end:])):
         return False
-    return occasional or not (_has("specific_person", named) or (_self_subject(head) and not _has("hedge", part.text)))
+    return not (_has("specific_person", named) or (_self_subject(head) and not hedged))
 
 
 def _reason(part: _Part, use_rules: bool) -> str:
@@ -248,7 +248,9 @@ def _reason(part: _Part, use_rules: bool) -> str:
     if story and not (mine and real):
         return "story"
     ongoing = ongoing or happened
-    future = _has("future_before_flag", head[-6:]) and not _has("general_question", head)  # "发烧会不会烧成抽风"
+    future = _has("future_before_flag", carried + head[-8:]) and not _has(
+        "general_question", head
+    )  # "发烧会不会烧成抽风"
     hypothetical = _has("hypothetical", carried + head) or _pattern("hypothetical_after_flag").match(after_flag)
     if (hypothetical or future) and not _has("hypothetical_cancel", text):
         return "hypothetical"
