@@ -245,7 +245,7 @@ def _reason(part: _Part, use_rules: bool) -> str:
     happened = mine and bool(re.match(r"[^，]{0,2}了", after_flag))
     story = _has("story", part.before + text) or (_has("story", part.earlier) and not mine)
     real = now or ongoing or (happened and not _has("story", text)) or _after_story(part.before + head)
-    if story and not (mine and real):
+    if story and not ((mine or _named(part.before + head)) and real):
         return "story"
     ongoing = ongoing or happened
     future = _has("future_before_flag", carried + head[-8:]) and not _has(
