@@ -216,7 +216,8 @@ def _general(part: _Part, head: str, end: int) -> bool:
     case = _has("case_question", part.text[end:]) or (_has("case_question", scope) and hedged)
     if case and mild and (not _named(named) or (hedged and not _has("specific_person", named))):
         return True
-    if _has("occasional", part.text):  # "偶尔胸闷，要紧吗"
+    previous = part.before.split("，")[-1]  # "经常说胡话，认不出人": a red flag just before, now and then too
+    if _has("occasional", part.text) or (_has("occasional", previous) and rules_flag(previous)):
         return True
     if not (_has("general_question", scope) or _pattern("category_after_flag").match(part.text[end:])):
         return False
@@ -261,6 +262,8 @@ def _reason(part: _Part, use_rules: bool) -> str:
         return "treated_elsewhere"
     if now or (_reading(text) and not _past("past", text)):
         return ""
+    if _has("seen_by_doctor", _join((carried, text, after))):
+        return "treated_elsewhere"
     if (
         _past("past", text)
         or (_past("past", carried) and not _now(carried, 0, 0))
@@ -270,14 +273,9 @@ def _reason(part: _Part, use_rules: bool) -> str:
     general = _general(part, head, end)
     if ongoing and (_named(part.before + head) or not general):
         return ""
-    if _past("past_vague", text) or _has("recovered_after", after_flag + "，" + part.after):
+    if _past("past_vague", text) or _has("recovered_after", (after_flag if use_rules else text) + "，" + part.after):
         return "past"
     return "general_question" if general else ""
-
-
-def _said_now(text: str) -> bool:
-    """Another sentence says it is happening now ("…怎么办？她现在就是这样", "我现在疼得厉害")."""
-    return bool(re.search(rf"(?:{_pattern('present_now').pattern}).{{0,8}}(?:{_pattern('now_symptom').pattern})", text))
 
 
 def assess(text: str, flags: Sequence[str]) -> Assessment:
@@ -295,6 +293,7 @@ def assess(text: str, flags: Sequence[str]) -> Assessment:
     reasons = [_reason(part, use_rules) for part in parts]
     if any(reason == "" for reason in reasons):
         return PRESENT
-    if {"hypothetical", "general_question"} & set(reasons) and _said_now(low):
-        return PRESENT
+    said_now = rf"(?:{_pattern('present_now').pattern}).{{0,8}}(?:{_pattern('now_symptom').pattern})"
+    if {"hypothetical", "general_question", "past"} & set(reasons) and re.search(said_now, low):
+        return PRESENT  # another sentence says it is now: "…怎么办？她现在就是这样", "我现在疼得厉害"
     return Assessment(AlarmReading.CONDITIONAL, reasons[0])
