@@ -227,8 +227,8 @@ def _general(part: _Part, head: str, end: int) -> bool:
 def _reason(part: _Part, use_rules: bool) -> str:
     """Why this red-flag part is only a mention, or "" when it is happening now (or unsure)."""
     text = part.text
-    # The learned model flags a message, not a word: read all of it as coming before the flag.
-    spans = _spans(text) if use_rules else [(len(text), len(text))]
+    # The model flags a message, not a word: all of it comes before the flag. A very long part is not searched.
+    spans = [(len(text), len(text))] if not use_rules else _spans(text) if len(text) <= 150 else [(0, len(text))]
     begin, end = spans[0]
     head, after_flag, last_after = text[:begin], text[end:], text[spans[-1][1] :]
     own_subject = _subject(head) is not None
