@@ -126,9 +126,10 @@ def _negated(text: str, begin: int, end: int) -> bool:
     if before and before.start() > 0 and text[before.start() - 1] == text[before.start() + 1 : before.start() + 2]:
         before = None  # A-not-A: 是不是, 有没有, 会不会
     if before and before.group(1) and not re.fullmatch(rf"(?:{_HANZI_ITEM})*", before.group(1)):
-        before = before if rules_flag(before.group(1)) else None  # only other red flags: 没有胸闷气短
-    if re.search(r"[不没][闷痛疼喘抽紫]$", text[begin:end]):
-        return True  # 胸口不闷
+        middle = before.group(1)  # only other red flags (没有胸闷气短) or the start of this one (没发现嘴|唇发紫)
+        before = before if rules_flag(middle) or (len(middle) == 1 and rules_flag(middle + text[begin:end])) else None
+    if re.search(r"[不没][闷痛疼喘抽紫]$", text[begin:end]) or (re.match(r"没有?意识[不模]", text[begin:])):
+        return True  # 胸口不闷; 没有意识不清
     after = re.match(rf"{_LIST_TAIL}(?:{_pattern('negation_after').pattern})[的啊呢吧]*(?:$|，)", text[end:])
     return bool(before or after)
 
