@@ -250,15 +250,14 @@ def _reason(part: _Part, use_rules: bool) -> str:
     if story and not ((mine or _named(part.before + head)) and real):
         return "story"
     ongoing = ongoing or happened
-    future = _has("future_before_flag", carried + head[-8:]) and not _has(
-        "general_question", head
-    )  # "发烧会不会烧成抽风"
+    # "发烧会不会烧成抽风": will it turn into (a general question such as 会不会引起 aside)
+    future = _has("future_before_flag", carried + head[-8:]) and not _has("general_question", head)
     hypothetical = _has("hypothetical", carried + head) or _pattern("hypothetical_after_flag").match(after_flag)
     if (hypothetical or future) and not _has("hypothetical_cancel", text):
         return "hypothetical"
     # "…，像去年住院那次一样" compares with the past: it is now
     after = "" if re.search(r"[像跟和同如].*(一样|那样|似的)", part.after) else part.after
-    treated = _pattern("treated_elsewhere").search(scope := "，".join((carried, text, after)))
+    treated = _pattern("treated_elsewhere").search(scope := _join((carried, text, after)))
     if treated and not _has("not_treated_after", scope[treated.end() :][:3]) and not _has("treated_cancel", text):
         return "treated_elsewhere"
     if now or (_reading(text) and not _past("past", text)):
