@@ -16,14 +16,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
-from importlib.resources import files
-
-import yaml
 
 from bot.parsing import cn_to_digits
 from bot.triage import rules_flag, triage
-
-LEXICON = "alarm_context.yaml"
+from lexicon import load
 
 _SENTENCE = re.compile(r"[。！？!?；;\n]+")
 # "、" stays inside a part: it joins a list ("没有发烧、咳嗽、呼吸困难").
@@ -61,8 +57,7 @@ PRESENT = Assessment(AlarmReading.PRESENT)
 @cache
 def lexicon() -> dict[str, tuple[str, ...]]:
     """The word lists of lexicon/alarm_context.yaml, lower case (notes dropped)."""
-    data = yaml.safe_load(files("lexicon").joinpath(LEXICON).read_text(encoding="utf-8"))
-    return {key: tuple(str(word).lower() for word in entry["words"]) for key, entry in data.items()}
+    return {key: tuple(str(word).lower() for word in entry["words"]) for key, entry in load("alarm_context").items()}
 
 
 @cache

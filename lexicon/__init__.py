@@ -18,7 +18,18 @@ from typing import Any
 
 import yaml
 
-FILES = ("red_flags", "readings", "commands", "answers", "intents", "services", "dialect", "slots", "priority")
+FILES = (
+    "red_flags",
+    "readings",
+    "commands",
+    "answers",
+    "intents",
+    "services",
+    "dialect",
+    "slots",
+    "priority",
+    "alarm_context",
+)
 KINDS = ("words", "patterns", "pairs", "value")
 
 
