@@ -1,0 +1,16 @@
+"""The console's routers in one order, and where its static assets live (served by the service, no CDN)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter
+
+from console import auth, profile, ticket_actions, ticket_page, tickets_list
+
+STATIC_DIR = Path(__file__).parent / "static"
+STATIC_PATH = "/console/static"
+
+router = APIRouter()
+for module in (auth, profile, tickets_list, ticket_page, ticket_actions):
+    router.include_router(module.router)
