@@ -6,11 +6,11 @@ from pathlib import Path
 
 from fastapi import APIRouter
 
-from console import auth, profile, ticket_actions, ticket_page, tickets_list
+from console import auth, faq_history, faq_pages, profile, ticket_actions, ticket_page, tickets_list, unanswered
 
 STATIC_DIR = Path(__file__).parent / "static"
 STATIC_PATH = "/console/static"
 
 router = APIRouter()
-for module in (auth, profile, tickets_list, ticket_page, ticket_actions):
+for module in (auth, profile, tickets_list, ticket_page, ticket_actions, faq_history, faq_pages, unanswered):
     router.include_router(module.router)
