@@ -14,6 +14,7 @@ from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
 from api.deps import KnowledgeDep
+from console import faq_query
 from console.deps import SessionDep, StaffDep, Viewer, checked_form, client_address, render
 from console.web import ConsoleRoute
 from knowledge import service as faq_service
@@ -83,7 +84,7 @@ def faq_list(
     request: Request, session: SessionDep, viewer: StaffDep, q: str = "", status: str = "", page: int = 1
 ) -> Response:
     page = max(page, 1)
-    rows, count = faq_service.list_entries(
+    rows, count = faq_query.page(
         session=session, status=status or None, q=q[:100] or None, limit=PAGE, offset=(page - 1) * PAGE
     )
     context = {

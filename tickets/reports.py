@@ -54,15 +54,17 @@ def dashboard(*, session: Session, community_ids: list[int] | None, zone: str, p
         select(func.count()).select_from(Ticket).where(*where, col(Ticket.status).in_(OPEN_STATUSES), late_clause())
     ).one()
     since = day_range(today - timedelta(days=TREND_DAYS - 1), zone)[0]
-    recent = session.exec(
-        select(Ticket.created_at, Ticket.acknowledged_at, Ticket.resolved_at).where(
-            *where, col(Ticket.created_at) >= since
-        )
-    ).all()
-    ack = [(_aware(a) - _aware(c)).total_seconds() / 60 for c, a, _ in recent if a is not None]
-    res = [(_aware(r) - _aware(c)).total_seconds() / 60 for c, _, r in recent if r is not None]
-    days = Counter(local(_aware(c), zone).date() for c, _, _ in recent)
-    trend = [(f"{d:%m-%d}", days.get(d, 0)) for d in (today - timedelta(days=n) for n in range(TREND_DAYS - 1, -1, -1))]
+    recent = [*where, col(Ticket.created_at) >= since]
+    trend = []
+    for n in range(TREND_DAYS - 1, -1, -1):
+        day = today - timedelta(days=n)
+        start_d, end_d = day_range(day, zone)
+        count = session.exec(
+            select(func.count())
+            .select_from(Ticket)
+            .where(*where, col(Ticket.created_at) >= start_d, col(Ticket.created_at) < end_d)
+        ).one()
+        trend.append((f"{day:%m-%d}", int(count)))
     group = col(Ticket.community_id) if per_community else col(Ticket.grid)
     load_rows = session.exec(
         select(group, func.count()).where(*where, col(Ticket.status).in_(OPEN_STATUSES)).group_by(group)
@@ -76,11 +78,31 @@ def dashboard(*, session: Session, community_ids: list[int] | None, zone: str, p
         by_type=dict(Counter(TYPE_NAMES.get(t, t) for t, _ in today_rows)),
         by_status=dict(Counter(STATUS_NAMES.get(s, s) for _, s in today_rows)),
         overdue_open=int(overdue_open),
-        median_ack_minutes=round(statistics.median(ack), 1) if ack else None,
-        median_resolve_minutes=round(statistics.median(res), 1) if res else None,
+        median_ack_minutes=_median_minutes(session, recent, col(Ticket.acknowledged_at)),
+        median_resolve_minutes=_median_minutes(session, recent, col(Ticket.resolved_at)),
         load=load,
         trend=trend,
     )
+
+
+def _minutes(session: Session, end: Any) -> Any:
+    """Minutes from creation to ``end``, computed by the database (no rows cross to Python)."""
+    if session.get_bind().dialect.name == "sqlite":
+        return (func.julianday(end) - func.julianday(col(Ticket.created_at))) * 1440
+    return func.extract("epoch", end - col(Ticket.created_at)) / 60
+
+
+def _median_minutes(session: Session, where: list[Any], end: Any) -> float | None:
+    """The median, as the middle row of the sorted durations (an even count takes the mean of two)."""
+    clauses = [*where, end.is_not(None)]
+    count = int(session.exec(select(func.count()).select_from(Ticket).where(*clauses)).one())
+    if count == 0:
+        return None
+    minutes = _minutes(session, end)
+    middle = session.exec(
+        select(minutes).where(*clauses).order_by(minutes).offset((count - 1) // 2).limit(2 - count % 2)
+    ).all()
+    return round(float(statistics.mean(float(m) for m in middle)), 1)
 
 
 def _community_names(session: Session) -> dict[Any, str]:
