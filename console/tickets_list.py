@@ -38,6 +38,7 @@ def ticket_list(
     day: str = "",
     q: str = "",
     page: int = 1,
+    poll: int = 15,
 ) -> Response:
     flt = queries.TicketFilter(
         status=status or None,
@@ -78,6 +79,7 @@ def ticket_list(
         "late": {t.id for t in [*mine, *rows] if queries.is_late(t)},
         "latest": queries.latest_id(session=session, user=viewer.user),
         "STATUS_NAMES": STATUS_NAMES,
+        "poll_ms": min(max(poll, 1), 300) * 1000,  # how often the page asks for new tickets
     }
     return render(request, "tickets.html", context)
 

@@ -160,6 +160,16 @@ def test_sign_in_and_work_a_consult_from_new_to_resolved(
     assert page.inner_text("#ticket-status") == "已办结"
 
 
+def test_new_tickets_appear_without_a_reload(open_page: Callable[[], Any], live: LiveServer) -> None:
+    page = open_page()
+    sign_in(page, "clerk")
+    page.goto("/console/tickets?poll=1")
+    before = page.locator("#ticket-list .ticket").count()
+    resident_says(live, "oBrowserNew", "转人工")
+    page.wait_for_selector("#new-tickets:not([hidden])")
+    assert page.locator("#ticket-list .ticket").count() > before
+
+
 def test_bind_by_code_then_sign_in_through_wechat(
     open_page: Callable[[], Any], live: LiveServer, fake: FakeWeChat
 ) -> None:
