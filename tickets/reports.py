@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
 from core.timeutil import local, utcnow
@@ -50,13 +50,9 @@ def dashboard(*, session: Session, community_ids: list[int] | None, zone: str, p
     today_rows = session.exec(
         select(Ticket.type, Ticket.status).where(*where, col(Ticket.created_at) >= start, col(Ticket.created_at) < end)
     ).all()
-    overdue_open = session.exec(
-        select(func.count()).select_from(Ticket).where(*where, col(Ticket.status).in_(OPEN_STATUSES), late_clause())
-    ).one()
     since = day_range(today - timedelta(days=TREND_DAYS - 1), zone)[0]
-    recent = [*where, col(Ticket.created_at) >= since]
     trend = []
-    for n in range(TREND_DAYS - 1, -1, -1):
+    for n in range(TREND_DAYS - 1, -1, -1):  # fourteen index range counts: cheaper than moving rows
         day = today - timedelta(days=n)
         start_d, end_d = day_range(day, zone)
         count = session.exec(
@@ -65,44 +61,43 @@ def dashboard(*, session: Session, community_ids: list[int] | None, zone: str, p
             .where(*where, col(Ticket.created_at) >= start_d, col(Ticket.created_at) < end_d)
         ).one()
         trend.append((f"{day:%m-%d}", int(count)))
+    # One pass over the open tickets gives both the load and the overdue count.
     group = col(Ticket.community_id) if per_community else col(Ticket.grid)
+    late = func.sum(case((late_clause(), 1), else_=0))
     load_rows = session.exec(
-        select(group, func.count()).where(*where, col(Ticket.status).in_(OPEN_STATUSES)).group_by(group)
+        select(group, func.count(), late).where(*where, col(Ticket.status).in_(OPEN_STATUSES)).group_by(group)
     ).all()
     names = _community_names(session) if per_community else {}
     load = sorted(
-        ((names.get(key, str(key)) if per_community else str(key or "未分网格"), int(n)) for key, n in load_rows),
+        ((names.get(key, str(key)) if per_community else str(key or "未分网格"), int(n)) for key, n, _ in load_rows),
         key=lambda item: -item[1],
     )
+    overdue_open = sum(int(n or 0) for _, _, n in load_rows)
+    ack, res = _durations(session, [*where, col(Ticket.created_at) >= since])
     return Dashboard(
         by_type=dict(Counter(TYPE_NAMES.get(t, t) for t, _ in today_rows)),
         by_status=dict(Counter(STATUS_NAMES.get(s, s) for _, s in today_rows)),
         overdue_open=int(overdue_open),
-        median_ack_minutes=_median_minutes(session, recent, col(Ticket.acknowledged_at)),
-        median_resolve_minutes=_median_minutes(session, recent, col(Ticket.resolved_at)),
+        median_ack_minutes=round(statistics.median(ack), 1) if ack else None,
+        median_resolve_minutes=round(statistics.median(res), 1) if res else None,
         load=load,
         trend=trend,
     )
 
 
 def _minutes(session: Session, end: Any) -> Any:
-    """Minutes from creation to ``end``, computed by the database (no rows cross to Python)."""
+    """Minutes from creation to ``end``, computed by the database (no datetimes parsed in Python)."""
     if session.get_bind().dialect.name == "sqlite":
         return (func.julianday(end) - func.julianday(col(Ticket.created_at))) * 1440
     return func.extract("epoch", end - col(Ticket.created_at)) / 60
 
 
-def _median_minutes(session: Session, where: list[Any], end: Any) -> float | None:
-    """The median, as the middle row of the sorted durations (an even count takes the mean of two)."""
-    clauses = [*where, end.is_not(None)]
-    count = int(session.exec(select(func.count()).select_from(Ticket).where(*clauses)).one())
-    if count == 0:
-        return None
-    minutes = _minutes(session, end)
-    middle = session.exec(
-        select(minutes).where(*clauses).order_by(minutes).offset((count - 1) // 2).limit(2 - count % 2)
+def _durations(session: Session, where: list[Any]) -> tuple[list[float], list[float]]:
+    """Minutes to acknowledge and to resolve, as plain numbers from one query."""
+    rows = session.exec(
+        select(_minutes(session, col(Ticket.acknowledged_at)), _minutes(session, col(Ticket.resolved_at))).where(*where)
     ).all()
-    return round(float(statistics.mean(float(m) for m in middle)), 1)
+    return [float(a) for a, _ in rows if a is not None], [float(r) for _, r in rows if r is not None]
 
 
 def _community_names(session: Session) -> dict[Any, str]:
