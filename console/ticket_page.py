@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from sqlmodel import Session, col, or_, select
 from starlette.responses import Response
 
-from console.deps import SessionDep, Viewer, ViewerDep, render
+from console.deps import SessionDep, Viewer, ViewerDep, refuse, render
 from console.web import ConsoleRoute
 from residents import canned
 from residents.models import Resident, Role, User
@@ -44,8 +44,11 @@ STATUS_BUTTONS = {
 def ticket_for_viewer(ticket_id: int, request: Request, session: SessionDep, viewer: ViewerDep) -> Ticket:
     """The ticket, or 404 when there is none or it belongs to another community (its existence is not told)."""
     ticket = session.get(Ticket, ticket_id)
-    if ticket is None or not access.can_see(session=session, user=viewer.user, ticket=ticket):
+    if ticket is None:
         raise HTTPException(404, "找不到这张工单")
+    if not access.can_see(session=session, user=viewer.user, ticket=ticket):
+        # Answered as if it did not exist, and logged as the refusal it is.
+        raise refuse(request, viewer.user.username, "找不到这张工单", 404)
     return ticket
 
 

@@ -113,6 +113,9 @@ def test_another_communitys_ticket_is_404_for_a_member(
     assert other not in [t.id for t in web.get("/console/tickets").context["tickets"]]  # type: ignore[attr-defined]
     token = form_token(web)
     assert web.post(f"/console/tickets/{other}/claim", data={"csrf_token": token}).status_code == 404
+    with Session(db) as session:
+        refusals = session.exec(select(AuditEntry).where(AuditEntry.action == "refused")).all()
+    assert [r.target for r in refusals][:1] == [f"/console/tickets/{other}"]
 
 
 def test_actions_without_the_csrf_token_are_refused_and_logged(login: Callable[[str], TestClient], db: Engine) -> None:
