@@ -13,7 +13,7 @@ from console.deps import SessionDep, StaffDep, render
 from console.faq_pages import FIELD_NAMES, entry_or_404
 from console.web import ConsoleRoute
 from knowledge import service as faq_service
-from knowledge.base import FaqView
+from knowledge.base import FaqView, KnowledgeBase
 from knowledge.scoring import ANSWER_THRESHOLD, SUGGEST_THRESHOLD
 
 router = APIRouter(prefix="/console", route_class=ConsoleRoute)
@@ -59,6 +59,18 @@ def history(request: Request, session: SessionDep, viewer: StaffDep, faq_id: int
     return render(request, "faq_history.html", {"entry": entry, "revisions": revisions})
 
 
+def scored_matches(knowledge: KnowledgeBase, q: str, region: str, k: int = 5) -> list[tuple[FaqView, float, str]]:
+    """The top entries in force with their calibrated scores and the wording that matched.
+
+    The knowledge base has no public call for this yet, so it reads the live snapshot's index (one
+    consistent generation) the same way ``KnowledgeBase.lookup`` does; a public ``matches()`` there
+    would be the better home.
+    """
+    snapshot = knowledge._snapshot
+    hits = snapshot.current.for_region(region).search(q, k=k)
+    return [(snapshot.entries[hit.id], hit.score, hit.matched) for hit in hits if hit.id in snapshot.entries]
+
+
 @router.get("/faq-try")
 def try_question(
     request: Request, knowledge: KnowledgeDep, viewer: StaffDep, q: str = "", region: str = ""
@@ -86,6 +98,7 @@ def try_question(
         "found": found,
         "matches": matches,
         "verdict": verdict,
+        "scored": scored_matches(knowledge, q, region) if q else [],
         "answer_threshold": ANSWER_THRESHOLD,
         "suggest_threshold": SUGGEST_THRESHOLD,
     }

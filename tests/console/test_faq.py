@@ -64,6 +64,9 @@ def test_an_edit_changes_the_try_box_and_the_bots_answer_at_once(
     assert before.template.name == "faq_try.html"  # type: ignore[attr-defined]
     answer = before.context["found"].answer  # type: ignore[attr-defined]
     assert answer is not None
+    scored = before.context["scored"]  # type: ignore[attr-defined]
+    assert scored[0][0].id == answer.id and scored[0][1] == before.context["found"].best_score  # type: ignore[attr-defined]
+    assert [s for _, s, _ in scored] == sorted((s for _, s, _ in scored), reverse=True)
     entry = next(e for e in [_entry(db, answer.question)])
     response = _edit(web, entry, answer=NEW_ANSWER)
     assert response.status_code == 303, getattr(response, "text", "")
