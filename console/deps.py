@@ -16,7 +16,6 @@ from urllib.parse import urlencode
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.templating import Jinja2Templates
-from sqlmodel import Session
 from starlette.responses import Response
 
 from api.deps import SessionDep, SettingsDep
@@ -156,4 +155,5 @@ def pager(params: Any, page: int) -> str:
 templates.env.filters["when"] = when
 templates.env.filters["pager"] = pager
 
-__all__ = ["Session", "SessionDep", "SettingsDep"]
+# The shared aliases, re-exported so console routes import their dependencies from one place.
+__all__ = ["SessionDep", "SettingsDep"]

@@ -88,7 +88,9 @@ def move(
     to_status: Annotated[str, Form(max_length=20)],
     note: Text = "",
 ) -> Response:
-    change = lambda: _move(session, settings, ticket, to_status, viewer.user.username, note.strip())  # noqa: E731
+    def change() -> None:
+        _move(session, settings, ticket, to_status, viewer.user.username, note.strip())
+
     return _act(request, session, viewer, ticket, f"status {to_status}", change)
 
 
