@@ -72,13 +72,13 @@ def dashboard(*, session: Session, community_ids: list[int] | None, zone: str, p
         key=lambda item: -item[1],
     )
     overdue_open = sum(int(n or 0) for _, _, n in load_rows)
-    ack, res = _durations(session, [*where, col(Ticket.created_at) >= since])
+    median_ack, median_resolve = _medians(session, [*where, col(Ticket.created_at) >= since])
     return Dashboard(
         by_type=dict(Counter(TYPE_NAMES.get(t, t) for t, _ in today_rows)),
         by_status=dict(Counter(STATUS_NAMES.get(s, s) for _, s in today_rows)),
         overdue_open=int(overdue_open),
-        median_ack_minutes=round(statistics.median(ack), 1) if ack else None,
-        median_resolve_minutes=round(statistics.median(res), 1) if res else None,
+        median_ack_minutes=median_ack,
+        median_resolve_minutes=median_resolve,
         load=load,
         trend=trend,
     )
@@ -103,12 +103,23 @@ def _minutes(session: Session, end: Any) -> Any:
     return func.extract("epoch", end - col(Ticket.created_at)) / 60
 
 
-def _durations(session: Session, where: list[Any]) -> tuple[list[float], list[float]]:
-    """Minutes to acknowledge and to resolve, as plain numbers from one query."""
-    rows = session.exec(
-        select(_minutes(session, col(Ticket.acknowledged_at)), _minutes(session, col(Ticket.resolved_at))).where(*where)
-    ).all()
-    return [float(a) for a, _ in rows if a is not None], [float(r) for _, r in rows if r is not None]
+def _medians(session: Session, where: list[Any]) -> tuple[float | None, float | None]:
+    """Median minutes to acknowledge and to resolve: PostgreSQL computes them; SQLite hands back numbers."""
+    ack, res = _minutes(session, col(Ticket.acknowledged_at)), _minutes(session, col(Ticket.resolved_at))
+    if session.get_bind().dialect.name == "postgresql":
+        row = session.exec(
+            select(func.percentile_cont(0.5).within_group(ack), func.percentile_cont(0.5).within_group(res)).where(
+                *where
+            )
+        ).one()
+        return tuple(round(float(value), 1) if value is not None else None for value in row)  # type: ignore[return-value]
+    rows = session.exec(select(ack, res).where(*where)).all()
+    acks = [float(a) for a, _ in rows if a is not None]
+    resolves = [float(r) for _, r in rows if r is not None]
+    return (
+        round(statistics.median(acks), 1) if acks else None,
+        round(statistics.median(resolves), 1) if resolves else None,
+    )
 
 
 def _community_names(session: Session) -> dict[Any, str]:

@@ -57,3 +57,29 @@ def test_a_day_without_tickets_is_a_zero_report_for_each_community(
         busy = reports.daily(session=session, community_ids=None, day=clock.now().date(), zone=tsettings.timezone)
     assert not busy.zero and busy.lines[1].created == 1 and busy.lines[1].by_type == {"抗原": 1}
     assert busy.lines[0].zero
+
+
+def test_postgres_computes_the_same_figures(postgres_url: str, tsettings: Settings, clock: FrozenClock) -> None:
+    from core.db import create_db_engine
+    from residents import service as resident_service
+
+    engine = create_db_engine(postgres_url)
+    try:
+        with Session(engine) as session:
+            resident_service.default_community(session=session, settings=tsettings)
+            first, second = _ticket(session, tsettings, "antigen"), _ticket(session, tsettings, "medicine")
+            session.commit()
+            clock.advance(minutes=10)
+            ticket_service.add_note(session=session, ticket=first, actor="wangwei", note="已联系")
+            clock.advance(minutes=20)
+            ticket_service.add_note(session=session, ticket=second, actor="wangwei", note="已联系")
+            session.commit()
+            figures = reports.dashboard(
+                session=session, community_ids=None, zone=tsettings.timezone, per_community=True
+            )
+            report = reports.daily(session=session, community_ids=None, day=clock.now().date(), zone=tsettings.timezone)
+        assert figures.median_ack_minutes == 20.0 and figures.median_resolve_minutes is None
+        assert sum(n for _, n in figures.trend) == 2 and figures.load == [("幸福社区", 2)]
+        assert report.lines[0].created == 2
+    finally:
+        engine.dispose()
