@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
 
 from api import faq, health, simulate
@@ -19,6 +20,7 @@ from bot.pipeline import Pipeline
 from channels.wechat import route as wechat
 from channels.wechat.client import WeChatClient, WeComRobot, token_store_for
 from channels.wechat.delivery import Transport
+from console import routes as console
 from core.db import session_scope
 from core.logs import mask_openid
 from core.settings import Settings, get_settings
@@ -103,4 +105,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(simulate.router)
     app.include_router(faq.router)
     app.include_router(tickets_api.router)
+    app.include_router(console.router)
+    app.mount(console.STATIC_PATH, StaticFiles(directory=console.STATIC_DIR), name="console-static")
     return app

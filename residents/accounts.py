@@ -11,6 +11,8 @@ from argon2.exceptions import InvalidHashError, VerifyMismatchError
 from sqlmodel import Session, select
 
 from core.timeutil import utcnow
+from residents import binding
+from residents.binding import BindResult
 from residents.models import ApiToken, Role, User
 
 _hasher = PasswordHasher()
@@ -94,3 +96,8 @@ def user_for_token(*, session: Session, token: str) -> User | None:
     row.last_used_at = utcnow()
     session.add(row)
     return user
+
+
+def bind_wechat(*, session: Session, code: str, openid: str) -> BindResult:
+    """绑定 <code>: bind a member's WeChat account to their staff account (see :mod:`residents.binding`)."""
+    return binding.bind_wechat(session=session, code=code, openid=openid)

@@ -15,6 +15,7 @@ class Role(StrEnum):
     ADMIN = "admin"
     STAFF = "staff"
     MEMBER = "member"
+    SUPERVISOR = "supervisor"  # 街道: reads every community, changes nothing
 
 
 class Community(SQLModel, table=True):
@@ -96,3 +97,58 @@ class ApiToken(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     last_used_at: datetime | None = None
     revoked: bool = False
+
+
+class ConsoleSession(SQLModel, table=True):
+    """A console sign-in, kept server-side: the cookie holds only a random id, stored here hashed."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(unique=True, max_length=64)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    csrf_token: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime = Field(index=True)
+    ended_at: datetime | None = None
+    via: str = Field(default="password", max_length=20, description="password or wechat (OAuth snsapi_base)")
+
+
+class Attempt(SQLModel, table=True):
+    """A failed sign-in or binding attempt, counted per account, address or openid for throttling."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=10, description="login or bind")
+    key: str = Field(max_length=120, index=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class BindingCode(SQLModel, table=True):
+    """A one-time code shown on a member's profile; sending 绑定 <code> binds that WeChat account."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    code_hash: str = Field(index=True, max_length=64)
+    expires_at: datetime
+    used_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class AuditEntry(SQLModel, table=True):
+    """Who did what in the console or API: sign-ins, refusals, ticket changes, FAQ edits, exports."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    actor: str = Field(max_length=64)
+    action: str = Field(max_length=40, index=True)
+    target: str = Field(default="", max_length=120)
+    detail: str = Field(default="", max_length=500)
+    address: str = Field(default="", max_length=64)
+
+
+class CannedReply(SQLModel, table=True):
+    """A ready reply a member can send to a resident with one tap; staff edit them."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    community_id: int | None = Field(default=None, foreign_key="community.id", index=True)
+    title: str = Field(max_length=30)
+    text: str = Field(max_length=500)
+    created_at: datetime = Field(default_factory=utcnow)

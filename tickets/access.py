@@ -2,7 +2,7 @@
 
 A user's community is ``User.community_id``; a user without one belongs to the first (default)
 community — so a single-community setup needs no step — except an admin without one, who serves the
-whole street office (every community).
+whole street office (every community), as does a supervisor (read-only) without one.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ def scope(*, session: Session, user: User) -> int | None:
     """The community id the user works in, or ``ALL`` (None) for a street-level admin."""
     if user.community_id is not None:
         return user.community_id
-    if user.role == Role.ADMIN:
+    if user.role in (Role.ADMIN, Role.SUPERVISOR):
         return ALL
     return default_community_id(session)
 
@@ -35,9 +35,14 @@ def ticket_community(session: Session, ticket: Ticket) -> int | None:
     return ticket.community_id if ticket.community_id is not None else default_community_id(session)
 
 
-def can_act(*, session: Session, user: User, ticket: Ticket) -> bool:
+def can_see(*, session: Session, user: User, ticket: Ticket) -> bool:
     own = scope(session=session, user=user)
     return own is ALL or ticket_community(session, ticket) == own
+
+
+def can_act(*, session: Session, user: User, ticket: Ticket) -> bool:
+    """Seeing and changing: a street-office supervisor reads, never changes."""
+    return user.role != Role.SUPERVISOR and can_see(session=session, user=user, ticket=ticket)
 
 
 def list_filter(*, session: Session, user: User, mine: bool | None) -> list[Any]:

@@ -8,7 +8,9 @@
         fake.sent("/cgi-bin/message/template/send")             # the successful ones of a path
 
 It speaks the documented JSON: ``{"errcode": 0, "errmsg": "ok"}``; tokens from ``/cgi-bin/token`` and
-``POST /cgi-bin/stable_token``; 41001 without a token, 40001 with an unknown one, 40125 for a wrong secret.
+``POST /cgi-bin/stable_token``; web-authorisation codes from ``fake.oauth_code(openid)``, exchanged at
+``/sns/oauth2/access_token`` (40029 unknown code, 40163 used twice);
+41001 without a token, 40001 with an unknown one, 40125 for a wrong secret.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ APPID = "wx0000000000000000"
 SECRET = "test-app-secret"
 WEBHOOK_PATH = "/cgi-bin/webhook/send"
 WEBHOOK_KEY = "fake-robot-key"
+OAUTH_PATH = "/sns/oauth2/access_token"
 
 ERRMSG = {
     0: "ok",
@@ -41,6 +44,8 @@ ERRMSG = {
     45009: "reach max api daily quota limit",
     45015: "response out of time limit or subscription is canceled",
     45047: "out of response count limit",
+    40029: "invalid code",
+    40163: "code been used",
 }
 SENDING_PATHS = ("/cgi-bin/message/custom/send", "/cgi-bin/message/template/send", "/cgi-bin/menu/create")
 
@@ -71,6 +76,7 @@ class FakeWeChat:
         self._script = _Script()
         self._lock = threading.Lock()
         self._msgid = 1000
+        self.oauth_codes: dict[str, str | None] = {}  # code → openid; None once used
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.port = 0
@@ -115,6 +121,13 @@ class FakeWeChat:
         with self._lock:
             self.tokens.clear()
             self.stable = None
+
+    def oauth_code(self, openid: str) -> str:
+        """A web-authorisation code, as WeChat's authorize page would hand one to ``openid``'s browser."""
+        code = "code_" + secrets.token_hex(8)
+        with self._lock:
+            self.oauth_codes[code] = openid
+        return code
 
     def sent(self, path: str) -> list[Recorded]:
         return [r for r in list(self.requests) if r.path == path and r.errcode == 0]
@@ -197,6 +210,21 @@ class FakeWeChat:
             if body.get("force_refresh") or self.stable is None or self.stable not in self.tokens:
                 self.stable = self._new_token()
             return {"access_token": self.stable, "expires_in": 7200}
+        if path == OAUTH_PATH:
+            if query.get("appid") != self.appid or query.get("secret") != self.secret:
+                return _err(40125)
+            if query.get("code") not in self.oauth_codes:
+                return _err(40029)
+            openid = self.oauth_codes[query["code"]]
+            if openid is None:
+                return _err(40163)
+            self.oauth_codes[query["code"]] = None  # a code works once
+            return {
+                "access_token": "web_" + secrets.token_hex(8),
+                "expires_in": 7200,
+                "openid": openid,
+                "scope": "snsapi_base",
+            }
         if path == WEBHOOK_PATH:
             if query.get("key") != WEBHOOK_KEY:
                 return {"errcode": 93000, "errmsg": "invalid webhook url"}
