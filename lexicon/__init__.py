@@ -29,6 +29,7 @@ FILES = (
     "slots",
     "priority",
     "alarm_context",
+    "staff",
 )
 KINDS = ("words", "patterns", "pairs", "value")
 

@@ -11,6 +11,7 @@ from typing import Protocol
 
 from bot import policy, texts
 from bot.engine import commands
+from bot.engine.binding import BindMode
 from bot.engine.cancel import by_number, cancel_by_number
 from bot.engine.consult import ConsultMode
 from bot.engine.emergency import EmergencyMode, FollowUpMode
@@ -105,6 +106,7 @@ class RouteMode:
 # active flow's question comes before numbered choices, and those before the numbered menu.
 MODES: tuple[Mode, ...] = (
     BlankMode(),
+    BindMode(),
     EmergencyMode(),
     FollowUpMode(),
     ConsultMode(),

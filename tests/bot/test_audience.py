@@ -61,3 +61,24 @@ def test_only_an_active_bound_account_makes_a_member(db: Callable[[], Session]) 
 
 def test_every_flow_declares_its_audience() -> None:
     assert {flow.name: flow.audience for flow in FLOWS.values()} == dict.fromkeys(FLOWS, Audience.RESIDENT)
+
+
+def test_binding_by_code_in_wechat_makes_the_sender_a_member(
+    chat: Callable[..., Chat], db: Callable[[], Session]
+) -> None:
+    from residents import binding
+
+    session = db()
+    user = User(username="lina", display_name="李娜", role=Role.MEMBER, password_hash="x")
+    session.add(user)
+    session.flush()
+    code = binding.issue_code(session=session, user=user)
+    session.commit()
+    member = chat("oMemberLi")
+    wrong = "000000" if code != "000000" else "111111"
+    assert "绑定码不对" in member.say(f"绑定 {wrong}")
+    assert "绑定成功" in member.say(f"绑定：{code}")
+    assert "绑定码不对" in member.say(f"绑定 {code}")  # one use only
+    assert audience_of(session=db(), openid="oMemberLi") is Audience.MEMBER
+    assert "紧急单号" not in member.say("老人胸痛已送医")
+    assert tickets_of(db(), "oMemberLi") == []

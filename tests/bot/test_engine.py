@@ -16,6 +16,7 @@ from tests.bot.conftest import Chat
 def test_the_modes_are_read_in_their_declared_order() -> None:
     assert [mode.name for mode in MODES] == [
         "blank",
+        "bind",
         "emergency",
         "emergency follow-up",
         "consult",
