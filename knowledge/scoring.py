@@ -22,10 +22,6 @@ SUGGEST_THRESHOLD: float = 0.30
 # messages, never on the held-out sets (bench/policy_eval.md, eighth pass).
 LIKELY_THRESHOLD: float = 0.55
 LIKELY_GAP: float = 0.20
-# A menu of one choice is an answer: a lone candidate, every other below SUGGEST_THRESHOLD, is answered
-# tentatively from here (its answer shown, saying which question it answers). Chosen on the development
-# questions, the calibration questions and the out-of-domain messages (bench/retrieval.md, eleventh pass).
-LONE_THRESHOLD: float = 0.50
 
 # A resident's message longer than this is not a question to look up; cutting it keeps every
 # query inside the latency budget whatever is pasted in.
@@ -110,17 +106,10 @@ def _unit_texts(doc: Document) -> list[tuple[str, int]]:
 
 
 def is_likely(scores: Sequence[float]) -> bool:
-    """Whether the best of these descending scores is answered tentatively (see LIKELY_THRESHOLD).
-
-    A lone candidate (no other reaching SUGGEST_THRESHOLD) from LONE_THRESHOLD is answered too: a menu
-    of one choice would only make the resident reply "1" for the same answer.
-    """
-    if not scores or scores[0] >= ANSWER_THRESHOLD:
+    """Whether the best of these descending scores is answered tentatively (see LIKELY_THRESHOLD)."""
+    if not scores or scores[0] >= ANSWER_THRESHOLD or scores[0] < LIKELY_THRESHOLD:
         return False
-    second = scores[1] if len(scores) > 1 else 0.0
-    if scores[0] >= LIKELY_THRESHOLD and scores[0] - second >= LIKELY_GAP:
-        return True
-    return scores[0] >= LONE_THRESHOLD and second < SUGGEST_THRESHOLD
+    return scores[0] - (scores[1] if len(scores) > 1 else 0.0) >= LIKELY_GAP
 
 
 def confidence(rows: np.ndarray, one_wording: bool = True) -> np.ndarray:
