@@ -12,6 +12,8 @@ Three stages, because they need different things.
    candidate *entry* into the probability that it answers the query. That probability ranks the
    entries and is what the caller compares with the thresholds, except among near copies of the
    query, which the reranker alone orders (`rank`); a hit's score is never above the one before it.
+   An entry with one wording (as staff add them) is told with a second-stage correction of that
+   probability, and ranked without it (bench/retrieval.md, eleventh pass).
 """
 
 from __future__ import annotations
