@@ -69,7 +69,8 @@ def main() -> int:
     missed = [item for item, (urgent, _) in zip(real, real_results, strict=True) if not urgent]
     print(f"{args.file.name}: {len(near)} near misses, {len(real)} emergencies")
     print(f"false urgent tickets   {false}/{len(near)} = {false / len(near):.1%}   (goal <= 5%)")
-    print(f"emergencies alarmed    {len(real) - len(missed)}/{len(real)} = {1 - len(missed) / len(real):.1%}   (goal 100%)")
+    alarmed = len(real) - len(missed)
+    print(f"emergencies alarmed    {alarmed}/{len(real)} = {alarmed / len(real):.1%}   (goal 100%)")
     print("false alarms by kind   " + ", ".join(f"{k} {false_by_kind[k]}/{kinds[k]}" for k in sorted(kinds)))
     if args.verbose:
         for item, (urgent, first) in zip(near, near_results, strict=True):
