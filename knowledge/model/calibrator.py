@@ -7,15 +7,18 @@ the reranker's best and second-best probability over the entry's units (several 
 strong evidence), the margin to the best other entry, how much of the query's informative words the
 entry's wording and answer cover, the strongest query word the entry does not contain, and whether
 the index knows the query's words at all (chit-chat about cats or weather shares none of them).
+tools/train_calibrator.py fits it on leave-one-out content variants, resident questions, simulated
+Tianchi FAQs and out-of-domain messages; see bench/policy_eval.md.
+
 An entry staff just added has one wording and no variants: no other wording can agree with its best
-one, and its one wording covers fewer of a resident's words, so evidence that is plain for it reads as
-weak to a model fitted on entries with many variants. Such an entry (`one_wording`) gets a second
-stage: a logistic correction on top of the first model's log-odds, fitted only on rows where the
-candidate has one wording (content entries cut to their question and asked in their variants' words,
-Tianchi FAQs, look-alikes against content cut to one wording). Entries with variants keep the first
-model's probability unchanged.
-tools/train_calibrator.py fits it on leave-one-out content variants, simulated Tianchi FAQs and
-out-of-domain messages; see bench/policy_eval.md.
+one, and its one wording covers fewer of a resident's words, so evidence that is plain for it read as
+weak to a model fitted on entries with several. Such an entry (`one_wording`) gets two things, fitted
+only on rows where the candidate has one wording (content entries cut to their question and asked in
+their variants' words, Tianchi FAQs, look-alikes against content cut to one wording), on top of the
+model above, which is kept as it was: a constant lift of its log-odds (the `one_wording` coefficient),
+which ranking sees, and a correction over all the features (`correction`), which only the confidence
+sees. Entries with variants keep the first model's probability unchanged (bench/retrieval.md, eleventh
+pass).
 """
 
 from __future__ import annotations
@@ -70,7 +73,7 @@ class Calibrator:
         return cls(json.loads(path.read_text(encoding="utf-8")))
 
     def first_stage(self, x: np.ndarray) -> np.ndarray:
-        """Log-odds of the first model, the same for every entry."""
+        """Log-odds of the first model (with its constant lift for one-wording entries): what ranks."""
         return ((x - self.mean) / self.scale) @ self.coef + self.intercept
 
     def correction(self, x: np.ndarray) -> np.ndarray:
