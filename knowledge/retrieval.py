@@ -12,6 +12,8 @@ Three stages, because they need different things.
    candidate *entry* into the probability that it answers the query. That probability ranks the
    entries and is what the caller compares with the thresholds, except among near copies of the
    query, which the reranker alone orders (`rank`); a hit's score is never above the one before it.
+   An entry with one wording (as staff add them) is told with a second-stage correction of that
+   probability, and ranked without it (bench/retrieval.md, eleventh pass).
 """
 
 from __future__ import annotations
@@ -81,6 +83,10 @@ class FaqIndex:
         for (position, _, _), analysis in zip(units, self._unit_analysis, strict=True):
             unit_words[position].update(analysis.word_set)
         self._unit_words = tuple(frozenset(w) for w in unit_words)
+        wordings: list[set[int]] = [set() for _ in docs]
+        for position, _, wording in units:
+            wordings[position].add(wording)
+        self._one_wording = tuple(len(k) == 1 for k in wordings)  # an answer-only entry has none
         answer_blob = [""] * len(docs)
         for position, text in answers:
             answer_blob[position] = _answer_compact(text).replace(" ", "")
@@ -220,6 +226,7 @@ class FaqIndex:
                 float(len(words)),
                 w_cov_all * p1,
                 *pair,
+                1.0 if self._one_wording[pos] else 0.0,
             )
         texts = [
             matched[pos][1] if pos in matched else (self._docs[pos].question or self._docs[pos].answer)
@@ -236,12 +243,15 @@ class FaqIndex:
         positions, rows, texts, q = self.candidates(query)
         if not positions or q is None:
             return []
-        scores = confidence(rows)
+        # Ranked by the first stage, told with the one-wording correction (knowledge/model/calibrator.py):
+        # how sure an entry staff just added is does not change which entry is meant.
+        scores, first = confidence(rows), confidence(rows, one_wording=False)
         animals = [w for w in ANIMAL_WORDS if w in q.text]
         if animals:
             named = [any(w in self._unit_blob[p] or w in self._answer_blob[p] for w in animals) for p in positions]
             scores = np.where(named, scores, np.minimum(scores, 0.5 * SUGGEST_THRESHOLD))
-        order = rank(rows, scores, positions)[:k]
+            first = np.where(named, first, np.minimum(first, 0.5 * SUGGEST_THRESHOLD))
+        order = rank(rows, first, positions)[:k]
         # Never surer of an entry than of the one ranked above it.
         shown = np.minimum.accumulate(scores[order])
         return [

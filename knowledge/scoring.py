@@ -112,9 +112,13 @@ def is_likely(scores: Sequence[float]) -> bool:
     return scores[0] - (scores[1] if len(scores) > 1 else 0.0) >= LIKELY_GAP
 
 
-def confidence(rows: np.ndarray) -> np.ndarray:
-    """The calibrator's probability for each candidate entry, with the answer-only cap and exact matches."""
-    scores = _calibrator().probability(rows)
+def confidence(rows: np.ndarray, one_wording: bool = True) -> np.ndarray:
+    """The calibrator's probability for each candidate entry, with the answer-only cap and exact matches.
+
+    Without ``one_wording``, the first stage's alone (no correction for entries with a single wording):
+    what `FaqIndex.search` ranks by.
+    """
+    scores = _calibrator().probability(rows, one_wording)
     answer_only = rows[:, _FEATURE_INDEX["answer_only"]] > 0
     scores = np.where(answer_only, np.minimum(scores, ANSWER_ONLY_CAP), scores)
     exact = rows[:, _FEATURE_INDEX["p1"]] >= 1.0

@@ -7,8 +7,18 @@ the reranker's best and second-best probability over the entry's units (several 
 strong evidence), the margin to the best other entry, how much of the query's informative words the
 entry's wording and answer cover, the strongest query word the entry does not contain, and whether
 the index knows the query's words at all (chit-chat about cats or weather shares none of them).
-knowledge/train_calibrator.py fits it on leave-one-out content variants, simulated Tianchi FAQs and
-out-of-domain messages; see bench/policy_eval.md.
+tools/train_calibrator.py fits it on leave-one-out content variants, resident questions, simulated
+Tianchi FAQs and out-of-domain messages; see bench/policy_eval.md.
+
+An entry staff just added has one wording and no variants: no other wording can agree with its best
+one, and its one wording covers fewer of a resident's words, so evidence that is plain for it read as
+weak to a model fitted on entries with several. Such an entry (`one_wording`) gets two things, fitted
+only on rows where the candidate has one wording (content entries cut to their question and asked in
+their variants' words, Tianchi FAQs, look-alikes against content cut to one wording), on top of the
+model above, which is kept as it was: a constant lift of its log-odds (the `one_wording` coefficient),
+which ranking sees, and a correction over all the features (`correction`), which only the confidence
+sees. Entries with variants keep the first model's probability unchanged (bench/retrieval.md, eleventh
+pass).
 """
 
 from __future__ import annotations
@@ -39,22 +49,43 @@ ENTRY_FEATURES: tuple[str, ...] = (
     "u_w_cov_q",  # the reranker's weighted query coverage by the best unit
     "u_w_unmatched_q",  # ... its most informative query word missing from the best unit
     "u_ratio",  # ... fuzzy ratio with the best unit
+    "one_wording",  # 1 when the entry has a single wording (no variants): n_units and p2 cannot grow
 )
+
+_ONE_WORDING = ENTRY_FEATURES.index("one_wording")
 
 
 class Calibrator:
     def __init__(self, spec: dict) -> None:
         if tuple(spec["features"]) != ENTRY_FEATURES:
-            raise ValueError("calibrator.json was fitted on other features; rerun knowledge/train_calibrator.py")
+            raise ValueError("calibrator.json was fitted on other features; rerun tools/train_calibrator.py")
         self.mean = np.asarray(spec["mean"], dtype=np.float64)
         self.scale = np.asarray(spec["scale"], dtype=np.float64)
         self.coef = np.asarray(spec["coef"], dtype=np.float64)
         self.intercept = float(spec["intercept"])
+        # The second stage for entries with one wording: no stage, no correction.
+        single = spec.get("one_wording") or {"coef": [0.0] * len(ENTRY_FEATURES), "intercept": 0.0}
+        self.single_coef = np.asarray(single["coef"], dtype=np.float64)
+        self.single_intercept = float(single["intercept"])
 
     @classmethod
     def load(cls, path: Path = CALIBRATOR_PATH) -> Calibrator:
         return cls(json.loads(path.read_text(encoding="utf-8")))
 
-    def probability(self, x: np.ndarray) -> np.ndarray:
-        z = ((x - self.mean) / self.scale) @ self.coef + self.intercept
+    def first_stage(self, x: np.ndarray) -> np.ndarray:
+        """Log-odds of the first model (with its constant lift for one-wording entries): what ranks."""
+        return ((x - self.mean) / self.scale) @ self.coef + self.intercept
+
+    def correction(self, x: np.ndarray) -> np.ndarray:
+        """What the second stage adds to the log-odds: nothing for an entry with several wordings."""
+        z = ((x - self.mean) / self.scale) @ self.single_coef + self.single_intercept
+        return np.where(x[:, _ONE_WORDING] > 0, z, 0.0)
+
+    def probability(self, x: np.ndarray, one_wording: bool = True) -> np.ndarray:
+        """The probability that each candidate answers; without ``one_wording``, the first stage's alone.
+
+        The first stage alone is what candidates are ranked by (knowledge/scoring.py): the correction
+        says how sure a lone wording is, not which of several lone wordings is meant.
+        """
+        z = self.first_stage(x) + (self.correction(x) if one_wording else 0.0)
         return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
