@@ -221,3 +221,8 @@ def tentative_answer(question: str, answer: str, source: str, others: list[str])
         return f"{text}\n不是这个的话，请换个说法问我，或回复“转人工”找工作人员。"
     lines = "\n".join(f"{i}. {q}" for i, q in enumerate(others, 1))
     return f"{text}\n不是这个的话，您是不是想问：\n{lines}\n回复数字查看，或直接换个说法问我。"
+
+
+def rate_limited(office_phone: str) -> str:
+    """Said once to a resident who sends faster than anyone types; later messages of the minute get nothing."""
+    return f"您发送得太快了，请稍等一分钟再发。我们会处理您之前的消息；急事请拨打社区电话 {office_phone}。"

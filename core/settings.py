@@ -46,6 +46,10 @@ class Settings(BaseSettings):
     wechat_api_base: str = "https://api.weixin.qq.com"
     wechat_timestamp_window: int = Field(default=300, ge=1)
     wechat_reply_budget_ms: int = Field(default=4000, ge=100, le=4800)
+    # Admission: a message expected to wait longer than this in the work queue is stored, answered
+    # `success` at once and answered later by the backlog (customer-service message).
+    queue_budget_ms: int = Field(default=2000, ge=50, le=4500)
+    rate_limit_per_minute: int = Field(default=20, ge=0)  # messages per resident per minute; 0: no limit
 
     simulator_enabled: bool | None = None
     community_name: str = "本社区"

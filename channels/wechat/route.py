@@ -1,7 +1,9 @@
 """GET/POST /wechat: verify → decrypt → parse → pipeline → reply. No business logic here.
 
 WeChat waits 5 seconds and then retries; a reply not ready within the budget is answered with
-``success`` and delivered later as a customer-service message (see ``Pipeline.late_sink``).
+``success`` and delivered later as a customer-service message (see ``Pipeline.late_sink``). When the
+work queue already holds more than the queue budget (``core.admission``), a message is not queued
+at all: it is stored as ``queued``, answered ``success`` at once, and the backlog answers it later.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, Response
@@ -27,6 +30,7 @@ from channels.wechat.protocol import (
     to_inbound,
     verify_query,
 )
+from core.admission import Admission
 from core.logs import mask_openid
 from core.settings import Settings
 
@@ -34,6 +38,8 @@ log = logging.getLogger(__name__)
 router = APIRouter(tags=["wechat"])
 # Handling happens on these threads so that a slow turn cannot hold the event loop.
 _executor = ThreadPoolExecutor(max_workers=16, thread_name_prefix="wechat")
+# Storing a message for later must not wait behind the queue it is kept out of.
+_intake = ThreadPoolExecutor(max_workers=2, thread_name_prefix="wechat-intake")
 SUCCESS = "success"
 
 
@@ -69,7 +75,6 @@ async def _read_body(request: Request) -> bytes:
 @router.post("/wechat")
 async def receive(request: Request) -> Response:
     settings: Settings = request.app.state.settings
-    pipeline: Pipeline = request.app.state.pipeline
     query = dict(request.query_params)
     try:
         verify_query(query, settings)  # before reading the body: a forged request costs us nothing
@@ -85,7 +90,7 @@ async def receive(request: Request) -> Response:
         log.exception("wechat request could not be read")
         return PlainTextResponse(SUCCESS)
     try:
-        reply = await _answer(pipeline, inbound, settings.wechat_reply_budget_ms / 1000)
+        reply = await _answer(request.app.state, inbound, settings.wechat_reply_budget_ms / 1000)
         if not reply.text:
             return PlainTextResponse(SUCCESS)
         return _xml(render_reply(message, reply.text, envelope, query.get("nonce", "")))
@@ -98,9 +103,24 @@ async def receive(request: Request) -> Response:
             return PlainTextResponse(SUCCESS)
 
 
-async def _answer(pipeline: Pipeline, inbound: Inbound, budget: float) -> Reply:
+def _process(pipeline: Pipeline, admission: Admission, inbound: Inbound, budget: float) -> Reply:
+    try:
+        return pipeline.process(inbound, budget)
+    finally:
+        admission.leave()
+
+
+async def _answer(state: Any, inbound: Inbound, budget: float) -> Reply:
     """The pipeline's reply within the budget; later replies go out as customer-service messages."""
-    future = _executor.submit(pipeline.process, inbound, budget)
+    pipeline: Pipeline = state.pipeline
+    admission: Admission = state.admission
+    if not admission.try_enter():
+        # Queued now it would be answered after WeChat stopped waiting: keep it for the backlog instead.
+        await asyncio.wrap_future(_intake.submit(pipeline.accept, inbound))
+        state.backlog.wake()
+        log.info("queue full; message kept for the backlog", extra={"msg_key": inbound.dedup_key})
+        return Reply(None)
+    future = _executor.submit(_process, pipeline, admission, inbound, budget)
     waiting = asyncio.wrap_future(future)
     done, _ = await asyncio.wait({waiting}, timeout=budget)
     if done:
