@@ -115,6 +115,8 @@ class Backlog:
         """One round; errors are logged, never raised (the loop must go on, e.g. while the database is down)."""
         done = 0
         try:
+            if self.pipeline.spool is not None:
+                self.pipeline.spool.move(self.pipeline.store_queued)
             if recover_too:
                 done += recover(self.pipeline)
             while not self._stop.is_set():

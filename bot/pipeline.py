@@ -27,6 +27,7 @@ from bot import texts
 from bot.dispatcher import dispatch
 from bot.messages import Inbound, InboundKind, Reply
 from bot.models import InboundMessage, InboundStatus
+from bot.spool import Spool
 from bot.store import DatabaseStateStore, StaleState
 from bot.turn import Turn
 from core.db import write_lock
@@ -57,6 +58,10 @@ def _is_busy(error: OperationalError) -> bool:
     return "locked" in message or "busy" in message
 
 
+class DatabaseAway(Exception):
+    """The message could not be stored in the database; it was kept in the spool instead."""
+
+
 class Pipeline:
     def __init__(
         self,
@@ -66,12 +71,14 @@ class Pipeline:
         knowledge: KnowledgeBase | None = None,
         limiter: RateLimiter | None = None,
         in_flight: InFlight | None = None,
+        spool: Spool | None = None,
     ) -> None:
         self.engine = engine
         self.settings = settings
         self.knowledge = knowledge
         self.limiter = limiter
         self.in_flight = in_flight or InFlight()
+        self.spool = spool  # where messages go while the database is away (bot.spool)
         # Where a reply goes when it is ready after WeChat stopped waiting (customer-service message).
         self.late_sink: LateSink | None = None
 
@@ -93,8 +100,10 @@ class Pipeline:
         try:
             self._prepare(inbound)
             with write_lock(self.engine):  # claim and turn back to back: one wait in the queue, not two
-                if self._claim(inbound):
+                if self._claim_or_keep(inbound):
                     return self._handle(inbound)
+        except DatabaseAway:
+            return Reply(texts.apology(self.settings.office_phone))
         finally:
             self.in_flight.leave(key)
         return self._reply_of_first(inbound, wait_seconds) or Reply(None)
@@ -109,8 +118,29 @@ class Pipeline:
         """Store ``inbound`` as queued for the backlog (the caller answers ``success``); False for a retry."""
         if inbound.kind is InboundKind.EVENT and (inbound.event or "") in CHEAP_EVENTS:
             return True
+        try:
+            return self.store_queued(inbound)
+        except OperationalError:
+            if self.spool is None:
+                raise
+            self.spool.put(inbound)  # the backlog stores it when the database is back
+            return True
+
+    def store_queued(self, inbound: Inbound) -> bool:
+        """Store ``inbound`` as queued (errors raised); False when it is already stored."""
         with write_lock(self.engine):
             return self._claim(inbound, status=InboundStatus.QUEUED)
+
+    def _claim_or_keep(self, inbound: Inbound) -> bool:
+        """``_claim``; with the database unreachable, the message goes to the spool (DatabaseAway)."""
+        try:
+            return self._claim(inbound)
+        except OperationalError as error:
+            if self.spool is None:
+                raise
+            self.spool.put(inbound)
+            log.error("database unavailable; message kept on disk: %s", type(error.orig).__name__)
+            raise DatabaseAway from error
 
     def handle_stored(self, row: InboundMessage) -> Reply:
         """Run the turn of a message stored earlier (queued under load, or left by a crash)."""
@@ -182,9 +212,10 @@ class Pipeline:
                         self._finish(session, key, reply, InboundStatus.HANDLED)
                         session.commit()
                     return reply
-                except (StaleState, OperationalError) as error:
-                    # Two messages of one resident raced (or SQLite refused a stale snapshot's write);
-                    # everything of this attempt was rolled back, so running the turn again is safe.
+                except (StaleState, OperationalError, IntegrityError) as error:
+                    # Two messages of one resident raced (both created the resident or the conversation,
+                    # or SQLite refused a stale snapshot's write); everything of this attempt was rolled
+                    # back, so running the turn again is safe: it now finds what the other one created.
                     if isinstance(error, OperationalError) and not _is_busy(error):
                         raise
                     if attempt == TURN_ATTEMPTS - 1:

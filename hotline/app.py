@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -20,6 +21,7 @@ from api import tickets as tickets_api
 from bot.backlog import Backlog
 from bot.lookup_cache import CachingKnowledgeBase
 from bot.pipeline import Pipeline
+from bot.spool import Spool
 from channels.wechat import route as wechat
 from channels.wechat.client import WeChatClient, WeComRobot, token_store_for
 from channels.wechat.delivery import Transport
@@ -57,9 +59,14 @@ def prepare(settings: Settings) -> tuple[KnowledgeBase, Pipeline]:
     knowledge.refresh()
     redis = redis_client.connect(settings.redis_url)
     limit = settings.rate_limit_per_minute
-    limiter = RateLimiter(limit, redis) if limit else None
+    limiter = RateLimiter(limit, redis, prefix=settings.redis_prefix) if limit else None
     pipeline = Pipeline(
-        engine=engine, settings=settings, knowledge=knowledge, limiter=limiter, in_flight=InFlight(redis)
+        engine=engine,
+        settings=settings,
+        knowledge=knowledge,
+        limiter=limiter,
+        in_flight=InFlight(redis, prefix=settings.redis_prefix),
+        spool=Spool(settings.data_dir / "spool"),
     )
     pipeline.late_sink = OutboxLateSink(engine)
     return knowledge, pipeline
@@ -126,6 +133,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.knowledge = knowledge
         app.state.pipeline = pipeline
         app.state.admission = Admission(settings.queue_budget_ms / 1000)
+        app.state.handlers = ThreadPoolExecutor(settings.turn_threads, thread_name_prefix="turn")
         # Queued messages and those a crash left: drained by one thread (its first round at once).
         backlog = Backlog(pipeline)
         app.state.backlog = backlog
@@ -143,6 +151,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
         backlog.stop()
         worker.stop()
+        app.state.handlers.shutdown(wait=True)
         pipeline.engine.dispose()
 
     app = FastAPI(title="社区服务热线", version="0.1.0", lifespan=lifespan)

@@ -36,8 +36,8 @@ from core.settings import Settings
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["wechat"])
-# Handling happens on these threads so that a slow turn cannot hold the event loop.
-_executor = ThreadPoolExecutor(max_workers=16, thread_name_prefix="wechat")
+# Handling happens on threads (``app.state.handlers``, sized by HOTLINE_HANDLER_THREADS) so that a
+# slow turn cannot hold the event loop.
 # Storing a message for later must not wait behind the queue it is kept out of.
 _intake = ThreadPoolExecutor(max_workers=2, thread_name_prefix="wechat-intake")
 SUCCESS = "success"
@@ -120,7 +120,7 @@ async def _answer(state: Any, inbound: Inbound, budget: float) -> Reply:
         state.backlog.wake()
         log.info("queue full; message kept for the backlog", extra={"msg_key": inbound.dedup_key})
         return Reply(None)
-    future = _executor.submit(_process, pipeline, admission, inbound, budget)
+    future = state.handlers.submit(_process, pipeline, admission, inbound, budget)
     waiting = asyncio.wrap_future(future)
     done, _ = await asyncio.wait({waiting}, timeout=budget)
     if done:
