@@ -48,6 +48,7 @@ CHEAP_EVENTS = frozenset({"templatesendjobfinish", "masssendjobfinish", "subscri
 RETRY_POLL_SECONDS = 0.05
 TURN_ATTEMPTS = 3
 FINISHED = (InboundStatus.HANDLED, InboundStatus.FAILED)
+RATE_LIMITED = "rate_limited"  # the intent stored for a message over the sender's limit (not handled)
 _INBOUND = InboundMessage.__table__  # type: ignore[attr-defined]
 
 LateSink = Callable[[str, str], None]
@@ -86,9 +87,6 @@ class Pipeline:
         """Handle ``inbound`` once; a retry waits up to ``wait_seconds`` for the first answer."""
         if inbound.kind is InboundKind.EVENT and (inbound.event or "") in CHEAP_EVENTS:
             return Reply(None)
-        limited = self._rate_limited(inbound)
-        if limited is not None:
-            return limited
         key = inbound.dedup_key
         if not self.in_flight.enter(key):
             # A retry while the first attempt runs (here or, with Redis, on another instance): never
@@ -101,6 +99,13 @@ class Pipeline:
             self._prepare(inbound)
             with write_lock(self.engine):  # claim and turn back to back: one wait in the queue, not two
                 if self._claim_or_keep(inbound):
+                    # Counted once stored, so WeChat's retries of one message never count as a flood.
+                    limited = self._rate_limited(inbound)
+                    if limited is not None:
+                        with Session(self.engine) as session:
+                            self._finish(session, key, limited, InboundStatus.HANDLED)
+                            session.commit()
+                        return limited
                     return self._handle(inbound)
         except DatabaseAway:
             return Reply(texts.apology(self.settings.office_phone))
@@ -159,7 +164,8 @@ class Pipeline:
         if verdict.allowed:
             return None
         log.warning("rate limited", extra={"openid": mask_openid(inbound.openid)})
-        return Reply(texts.rate_limited(self.settings.office_phone) if verdict.first_refusal else None)
+        text = texts.rate_limited(self.settings.office_phone) if verdict.first_refusal else None
+        return Reply(text, intent=RATE_LIMITED)
 
     def _prepare(self, inbound: Inbound) -> None:
         """Pure work a turn will need, done before any lock: the knowledge base's lookup (then cached)."""
