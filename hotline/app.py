@@ -27,7 +27,7 @@ from channels.wechat.client import WeChatClient, WeComRobot, token_store_for
 from channels.wechat.delivery import Transport
 from core import redis as redis_client
 from core.admission import Admission
-from core.db import session_scope
+from core.db import session_scope, write_lock
 from core.inflight import InFlight
 from core.logs import mask_openid
 from core.ratelimit import RateLimiter
@@ -80,7 +80,7 @@ class OutboxLateSink:
         self.engine = engine
 
     def __call__(self, openid: str, text: str) -> None:
-        with session_scope(self.engine) as session:
+        with write_lock(self.engine), session_scope(self.engine) as session:
             notify.late_reply(session=session, openid=openid, text=text)
         log.info("late reply queued for %s", mask_openid(openid))
 
