@@ -113,6 +113,20 @@ class Requests:
         return head + body
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time used so far by ``pid`` and its children (uvicorn's workers), from /proc; 0 where unreadable."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(stat.parent.name) == pid or int(fields[1]) == pid:  # fields[1]: the parent's pid
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
 @dataclass
 class Phase:
     name: str
@@ -122,6 +136,7 @@ class Phase:
     errors: int = 0
     success: int = 0
     elapsed: float = 0.0
+    cpu: float = 0.0  # server CPU seconds spent in the phase (all its processes)
 
     @property
     def rate(self) -> float:
@@ -171,11 +186,13 @@ async def _connection(port: int, requests: Requests, phase: Phase, stop_at: floa
         writer.close()
 
 
-async def run_phase(port: int, requests: Requests, phase: Phase) -> Phase:
+async def run_phase(port: int, requests: Requests, phase: Phase, pid: int = 0) -> Phase:
+    cpu = cpu_seconds(pid) if pid else 0.0
     start = time.monotonic()
     stop_at = start + phase.seconds
     await asyncio.gather(*(_connection(port, requests, phase, stop_at) for _ in range(phase.connections)))
     phase.elapsed = time.monotonic() - start
+    phase.cpu = cpu_seconds(pid) - cpu if pid else 0.0
     return phase
 
 
@@ -251,9 +268,11 @@ def _start_service(port: int, data: str, args: argparse.Namespace) -> subprocess
 
 def _print(phase: Phase, bare: Phase | None) -> None:
     ratio = f"{phase.rate / bare.rate:.3f}" if bare and bare.rate else "-"
+    cpu = f"{1000 * phase.cpu / len(phase.latencies):.2f}" if phase.cpu and phase.latencies else "-"
     print(
         f"{phase.name:<22} {phase.connections:>5} {len(phase.latencies):>8} {phase.rate:>9.0f} "
-        f"{phase.percentile(0.5):>8.1f} {phase.percentile(0.99):>8.1f} {phase.errors:>6} {phase.success:>8} {ratio:>7}",
+        f"{phase.percentile(0.5):>8.1f} {phase.percentile(0.99):>8.1f} {phase.errors:>6} {phase.success:>8} "
+        f"{ratio:>7} {cpu:>8}",
         flush=True,
     )
 
@@ -277,7 +296,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0, help="length of each measured phase")
     parser.add_argument("--burst-seconds", type=float, default=10.0)
     parser.add_argument("--residents", type=int, default=5000)
-    parser.add_argument("--connections", default="8,64")
+    parser.add_argument("--connections", default="1,8,64", help="levels; the goals compare the last two")
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--database-url", default="")
     parser.add_argument("--redis-url", default="")
@@ -290,7 +309,7 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} cores; {args.seconds:.0f} s per phase; {args.residents} residents", flush=True)
     print(
         f"{'phase':<22} {'conns':>5} {'answers':>8} {'msg/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6} "
-        f"{'success':>8} {'ratio':>7}"
+        f"{'success':>8} {'ratio':>7} {'cpu ms':>8}"
     )
     bare: dict[int, Phase] = {}
     if not args.no_bare:
@@ -301,7 +320,7 @@ def main() -> None:
             requests = Requests(mix, port)
             asyncio.run(run_phase(port, requests, Phase("warm-up", 8, 2)))
             for level in levels:
-                bare[level] = asyncio.run(run_phase(port, requests, Phase("bare", level, args.seconds)))
+                bare[level] = asyncio.run(run_phase(port, requests, Phase("bare", level, args.seconds), server.pid))
                 _print(bare[level], None)
         finally:
             server.terminate()
@@ -320,13 +339,14 @@ def main() -> None:
             asyncio.run(run_phase(port, requests, Phase("warm-up", 8, 3)))
             service: dict[int, Phase] = {}
             for level in levels:
-                service[level] = asyncio.run(run_phase(port, requests, Phase("service", level, args.seconds)))
+                phase = Phase("service", level, args.seconds)
+                service[level] = asyncio.run(run_phase(port, requests, phase, server.pid))
                 _print(service[level], bare.get(level))
-            if len(levels) > 1 and service[levels[0]].rate:
-                ratio = service[levels[-1]].rate / service[levels[0]].rate
-                print(f"throughput at {levels[-1]} / at {levels[0]}: {ratio:.2f}")
+            if len(levels) > 1 and service[levels[-2]].rate:
+                ratio = service[levels[-1]].rate / service[levels[-2]].rate
+                print(f"throughput at {levels[-1]} / at {levels[-2]}: {ratio:.2f}")
             if not args.no_burst:
-                burst = asyncio.run(run_phase(port, requests, Phase("burst", 256, args.burst_seconds)))
+                burst = asyncio.run(run_phase(port, requests, Phase("burst", 256, args.burst_seconds), server.pid))
                 _print(burst, None)
                 time.sleep(5)
                 after = asyncio.run(_after_burst(port, requests, 10))

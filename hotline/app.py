@@ -28,7 +28,6 @@ from channels.wechat.delivery import Transport
 from core import redis as redis_client
 from core.admission import Admission
 from core.db import session_scope, write_lock
-from core.inflight import InFlight
 from core.logs import mask_openid
 from core.ratelimit import RateLimiter
 from core.settings import Settings, get_settings
@@ -65,7 +64,6 @@ def prepare(settings: Settings) -> tuple[KnowledgeBase, Pipeline]:
         settings=settings,
         knowledge=knowledge,
         limiter=limiter,
-        in_flight=InFlight(redis, prefix=settings.redis_prefix),
         spool=Spool(settings.data_dir / "spool"),
     )
     pipeline.late_sink = OutboxLateSink(engine)
