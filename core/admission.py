@@ -54,3 +54,8 @@ class Admission:
         with self._lock:
             self.inflight -= 1
             self._finished.append(time.monotonic())
+
+    def cancel(self) -> None:
+        """Work that was admitted and then withdrawn before it started (not counted as finished)."""
+        with self._lock:
+            self.inflight -= 1

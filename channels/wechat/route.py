@@ -116,19 +116,30 @@ async def _answer(state: Any, inbound: Inbound, budget: float) -> Reply:
     admission: Admission = state.admission
     if not admission.try_enter():
         # Queued now it would be answered after WeChat stopped waiting: keep it for the backlog instead.
-        await asyncio.wrap_future(_intake.submit(pipeline.accept, inbound))
-        state.backlog.wake()
-        log.info("queue full; message kept for the backlog", extra={"msg_key": inbound.dedup_key})
-        return Reply(None)
+        return await _keep_for_backlog(state, inbound, "queue full")
     future = state.handlers.submit(_process, pipeline, admission, inbound, budget)
     waiting = asyncio.wrap_future(future)
     done, _ = await asyncio.wait({waiting}, timeout=budget)
     if done:
         return waiting.result()
-    # Still running: never cancel it (a queued message would then never be stored), hand its reply on.
+    if future.cancel():
+        # Never started: rather than answer `success` for a message held only in memory (lost if the
+        # process died now), store it for the backlog.
+        admission.cancel()
+        return await _keep_for_backlog(state, inbound, "not started within the budget")
+    # Running: stored already, or about to be (its wait for the write lock is bounded by the queue
+    # budget); hand its reply on when it is ready.
     waiting.add_done_callback(lambda late: late.cancelled() or late.exception())  # retrieved: no GC warning
     future.add_done_callback(lambda finished: _deliver_late(pipeline, inbound, finished))
     log.warning("reply over budget; will follow as a message", extra={"msg_key": inbound.dedup_key})
+    return Reply(None)
+
+
+async def _keep_for_backlog(state: Any, inbound: Inbound, why: str) -> Reply:
+    """Store ``inbound`` as queued (or spooled) and answer ``success``: the backlog answers it later."""
+    await asyncio.wrap_future(_intake.submit(state.pipeline.accept, inbound))
+    state.backlog.wake()
+    log.info("%s; message kept for the backlog", why, extra={"msg_key": inbound.dedup_key})
     return Reply(None)
 
 

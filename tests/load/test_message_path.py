@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
+from bot import pipeline as pipeline_module
 from bot.backlog import Backlog
-from bot.messages import Inbound, InboundKind
+from bot.messages import Inbound, InboundKind, Reply
 from bot.models import InboundMessage
+from bot.turn import Turn
 from core.admission import Admission
 from core.ratelimit import RateLimiter
 from core.settings import Settings
@@ -135,3 +139,37 @@ def test_the_backlog_thread_answers_what_was_kept_without_a_request(settings: Se
 
 def _inbound(openid: str, text: str, msg_id: str) -> Inbound:
     return Inbound(openid=openid, kind=InboundKind.TEXT, created_at=utcnow(), msg_id=msg_id, text=text)
+
+
+def test_a_message_still_waiting_for_a_thread_at_the_budget_is_stored_for_the_backlog(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Answered `success` only once stored: a process dying right after would lose nothing."""
+    settings = settings.model_copy(update={"handler_threads": 1})
+    app = create_app(settings)
+    with TestClient(app) as client:
+        app.state.settings.wechat_reply_budget_ms = 300
+        release, started = threading.Event(), threading.Event()
+        real_dispatch = pipeline_module.dispatch
+
+        def slow(turn: Turn) -> Reply:
+            if turn.inbound.openid == "oSlow":
+                started.set()
+                release.wait(5)
+            return real_dispatch(turn)
+
+        monkeypatch.setattr(pipeline_module, "dispatch", slow)
+        late: list[tuple[str, str]] = []
+        app.state.pipeline.late_sink = lambda openid, text: late.append((openid, text))
+        with ThreadPoolExecutor(1) as pool:
+            first = pool.submit(post, client, text_xml("oSlow", "帮助"))
+            assert started.wait(5)  # the only turn thread is busy now
+            second = post(client, text_xml("oWaiting", "帮助", msg_id=660001))
+            release.set()
+            assert first.result().text == "success"  # over budget while running: its reply follows
+        assert second.text == "success"
+        with Session(app.state.engine) as session:
+            row = session.exec(select(InboundMessage).where(InboundMessage.openid == "oWaiting")).one()
+        assert row.status == "queued"
+        assert app.state.backlog.run_once() == 1
+        assert sorted(openid for openid, _ in late) == ["oSlow", "oWaiting"]
