@@ -13,6 +13,7 @@ from core.timeutil import utcnow
 
 
 class InboundStatus(StrEnum):
+    QUEUED = "queued"  # stored and acknowledged with ``success`` under overload; handled by the backlog
     RECEIVED = "received"
     HANDLED = "handled"
     FAILED = "failed"

@@ -2,6 +2,12 @@
 
 Store the message first, handle it once, answer every retry with the same reply, and turn any
 failure into a friendly apology: a resident never gets silence and no request is handled twice.
+
+Under load the write transactions are what everything waits for, so they are short and taken in
+order: on SQLite one in-process lock (:func:`core.db.write_lock`) covers the claim and the turn, back
+to back, and the retrieval a turn will need is computed (and cached) before it is taken. A message
+that cannot be answered in time is stored as ``queued`` (:meth:`Pipeline.accept`) and answered later
+by the backlog (:mod:`bot.backlog`) as a customer-service message.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from sqlalchemy import insert, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, select
@@ -20,9 +27,13 @@ from bot import texts
 from bot.dispatcher import dispatch
 from bot.messages import Inbound, InboundKind, Reply
 from bot.models import InboundMessage, InboundStatus
+from bot.spool import Spool
 from bot.store import DatabaseStateStore, StaleState
 from bot.turn import Turn
+from core.db import write_lock
+from core.inflight import InFlight
 from core.logs import mask_openid
+from core.ratelimit import RateLimiter
 from core.settings import Settings
 from core.timeutil import utcnow
 from residents import service as resident_service
@@ -36,6 +47,9 @@ log = logging.getLogger(__name__)
 CHEAP_EVENTS = frozenset({"templatesendjobfinish", "masssendjobfinish", "subscribe_msg_sent_event", "view"})
 RETRY_POLL_SECONDS = 0.05
 TURN_ATTEMPTS = 3
+FINISHED = (InboundStatus.HANDLED, InboundStatus.FAILED)
+RATE_LIMITED = "rate_limited"  # the intent stored for a message over the sender's limit (not handled)
+_INBOUND = InboundMessage.__table__  # type: ignore[attr-defined]
 
 LateSink = Callable[[str, str], None]
 
@@ -45,11 +59,27 @@ def _is_busy(error: OperationalError) -> bool:
     return "locked" in message or "busy" in message
 
 
+class DatabaseAway(Exception):
+    """The message could not be stored in the database; it was kept in the spool instead."""
+
+
 class Pipeline:
-    def __init__(self, *, engine: Engine, settings: Settings, knowledge: KnowledgeBase | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        settings: Settings,
+        knowledge: KnowledgeBase | None = None,
+        limiter: RateLimiter | None = None,
+        in_flight: InFlight | None = None,
+        spool: Spool | None = None,
+    ) -> None:
         self.engine = engine
         self.settings = settings
         self.knowledge = knowledge
+        self.limiter = limiter
+        self.in_flight = in_flight or InFlight()
+        self.spool = spool  # where messages go while the database is away (bot.spool)
         # Where a reply goes when it is ready after WeChat stopped waiting (customer-service message).
         self.late_sink: LateSink | None = None
 
@@ -57,65 +87,130 @@ class Pipeline:
         """Handle ``inbound`` once; a retry waits up to ``wait_seconds`` for the first answer."""
         if inbound.kind is InboundKind.EVENT and (inbound.event or "") in CHEAP_EVENTS:
             return Reply(None)
-        if not self._claim(inbound):
-            return self._reply_of_first(inbound, wait_seconds)
-        return self._handle(inbound)
+        key = inbound.dedup_key
+        if not self.in_flight.enter(key):
+            # A retry while the first attempt runs here: never queue it behind the lock the first one
+            # holds, just wait for the first one's answer.
+            first = self._reply_of_first(inbound, wait_seconds)
+            if first is not None:
+                return first
+            # Nothing was ever stored (the first attempt died before its claim): handle it here.
+        try:
+            self._prepare(inbound)
+            with write_lock(self.engine):  # claim and turn back to back: one wait in the queue, not two
+                if self._claim_or_keep(inbound):
+                    # Counted once stored, so WeChat's retries of one message never count as a flood.
+                    limited = self._rate_limited(inbound)
+                    if limited is not None:
+                        with Session(self.engine) as session:
+                            self._finish(session, key, limited, InboundStatus.HANDLED)
+                            session.commit()
+                        return limited
+                    return self._handle(inbound)
+        except DatabaseAway:
+            return Reply(texts.apology(self.settings.office_phone))
+        finally:
+            self.in_flight.leave(key)
+        return self._reply_of_first(inbound, wait_seconds) or Reply(None)
 
     def recover(self, older_than: timedelta = timedelta(minutes=1)) -> int:
         """Handle messages a crash left unanswered and send their replies late. Returns how many."""
-        cutoff = utcnow() - older_than
-        with Session(self.engine) as session:
-            rows = session.exec(
-                select(InboundMessage).where(
-                    InboundMessage.status == InboundStatus.RECEIVED, InboundMessage.received_at < cutoff
-                )
-            ).all()
-        for row in rows:
-            inbound = Inbound(
-                openid=row.openid,
-                kind=InboundKind(row.kind) if row.kind in set(InboundKind) else InboundKind.UNKNOWN,
-                created_at=row.received_at,
-                text=None if row.event else row.content or None,
-                event=row.event,
-                event_key=row.content or None if row.event else None,
-                simulated=row.simulated,
-            )
-            reply = self._handle(inbound, dedup_key=row.dedup_key)
-            if reply.text and self.late_sink is not None and not row.simulated:
-                self.late_sink(row.openid, reply.text)
-        return len(rows)
+        from bot.backlog import recover
+
+        return recover(self, older_than=older_than)
+
+    def accept(self, inbound: Inbound) -> bool:
+        """Store ``inbound`` as queued for the backlog (the caller answers ``success``); False for a retry."""
+        if inbound.kind is InboundKind.EVENT and (inbound.event or "") in CHEAP_EVENTS:
+            return True
+        try:
+            return self.store_queued(inbound)
+        except OperationalError:
+            if self.spool is None:
+                raise
+            self.spool.put(inbound)  # the backlog stores it when the database is back
+            return True
+
+    def store_queued(self, inbound: Inbound) -> bool:
+        """Store ``inbound`` as queued (errors raised); False when it is already stored."""
+        with write_lock(self.engine):
+            return self._claim(inbound, status=InboundStatus.QUEUED)
+
+    def _claim_or_keep(self, inbound: Inbound) -> bool:
+        """``_claim``; with the database unreachable, the message goes to the spool (DatabaseAway)."""
+        try:
+            return self._claim(inbound)
+        except OperationalError as error:
+            if self.spool is None:
+                raise
+            self.spool.put(inbound)
+            log.error("database unavailable; message kept on disk: %s", type(error.orig).__name__)
+            raise DatabaseAway from error
+
+    def handle_stored(self, row: InboundMessage) -> Reply:
+        """Run the turn of a message stored earlier (queued under load, or left by a crash)."""
+        inbound = inbound_of(row)
+        self._prepare(inbound)
+        with write_lock(self.engine):
+            return self._handle(inbound, dedup_key=row.dedup_key)
 
     # -- steps -------------------------------------------------------------------------------
 
-    def _claim(self, inbound: Inbound) -> bool:
+    def _rate_limited(self, inbound: Inbound) -> Reply | None:
+        """One polite reply to a resident flooding the account; the rest of the window is acknowledged."""
+        if self.limiter is None or inbound.kind is InboundKind.EVENT or inbound.simulated:
+            return None
+        verdict = self.limiter.hit(inbound.openid)
+        if verdict.allowed:
+            return None
+        log.warning("rate limited", extra={"openid": mask_openid(inbound.openid)})
+        text = texts.rate_limited(self.settings.office_phone) if verdict.first_refusal else None
+        return Reply(text, intent=RATE_LIMITED)
+
+    def _prepare(self, inbound: Inbound) -> None:
+        """Pure work a turn will need, done before any lock: the knowledge base's lookup (then cached)."""
+        if self.knowledge is None or not inbound.text or inbound.kind is InboundKind.EVENT:
+            return
+        try:
+            self.knowledge.lookup(inbound.text.strip(), region=self.settings.region or None)
+        except Exception:  # only a warm-up: the turn looks up again and handles its own errors
+            log.debug("lookup warm-up failed", exc_info=True)
+
+    def _claim(self, inbound: Inbound, status: InboundStatus = InboundStatus.RECEIVED) -> bool:
         """Store the message before handling it; False when it is a retry of one already stored."""
-        row = InboundMessage(
-            dedup_key=inbound.dedup_key,
-            openid=inbound.openid,
-            kind=inbound.kind,
-            event=inbound.event,
-            content=inbound.text or inbound.event_key or "",
-            simulated=inbound.simulated,
-        )
-        with Session(self.engine) as session:
-            session.add(row)
-            try:
-                session.commit()
-            except IntegrityError:
-                session.rollback()
-                return False
+        values = {
+            "dedup_key": inbound.dedup_key,
+            "openid": inbound.openid,
+            "kind": str(inbound.kind),
+            "event": inbound.event,
+            "content": inbound.text or inbound.event_key or "",
+            "simulated": inbound.simulated,
+            "status": str(status),
+            "received_at": utcnow(),
+        }
+        try:
+            with self.engine.begin() as connection:  # a Core insert: the ORM's unit of work is most of its cost
+                if connection.dialect.name == "postgresql":
+                    # No wait for this commit's WAL flush (the longest step of a message on PostgreSQL):
+                    # the turn's own commit flushes the WAL past it, and if the server crashes before
+                    # that, the turn fails too and the message is answered with an apology or retried.
+                    connection.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
+                connection.execute(insert(_INBOUND).values(**values))
+        except IntegrityError:
+            return False
         return True
 
-    def _reply_of_first(self, inbound: Inbound, wait_seconds: float) -> Reply:
+    def _reply_of_first(self, inbound: Inbound, wait_seconds: float) -> Reply | None:
+        """The first attempt's reply; ``success`` if it is still running; None if it never stored the message."""
         deadline = time.monotonic() + wait_seconds
         while True:
             with Session(self.engine) as session:
                 row = session.exec(select(InboundMessage).where(InboundMessage.dedup_key == inbound.dedup_key)).first()
-            if row is not None and row.status != InboundStatus.RECEIVED:
+            if row is not None and row.status in FINISHED:
                 return Reply(row.reply, intent=row.intent, faq_id=row.faq_id, ticket_id=row.ticket_id)
             if time.monotonic() >= deadline:
                 # The first attempt is still running; its answer will follow as a late message.
-                return Reply(None)
+                return Reply(None) if row is not None else None
             time.sleep(RETRY_POLL_SECONDS)
 
     def _handle(self, inbound: Inbound, dedup_key: str | None = None) -> Reply:
@@ -128,9 +223,10 @@ class Pipeline:
                         self._finish(session, key, reply, InboundStatus.HANDLED)
                         session.commit()
                     return reply
-                except (StaleState, OperationalError) as error:
-                    # Two messages of one resident raced (or SQLite refused a stale snapshot's write);
-                    # everything of this attempt was rolled back, so running the turn again is safe.
+                except (StaleState, OperationalError, IntegrityError) as error:
+                    # Two messages of one resident raced (both created the resident or the conversation,
+                    # or SQLite refused a stale snapshot's write); everything of this attempt was rolled
+                    # back, so running the turn again is safe: it now finds what the other one created.
                     if isinstance(error, OperationalError) and not _is_busy(error):
                         raise
                     if attempt == TURN_ATTEMPTS - 1:
@@ -167,7 +263,28 @@ class Pipeline:
 
     @staticmethod
     def _finish(session: Session, key: str, reply: Reply, status: InboundStatus) -> None:
-        row = session.exec(select(InboundMessage).where(InboundMessage.dedup_key == key)).one()
-        row.status, row.reply, row.handled_at = status, reply.text, utcnow()
-        row.intent, row.faq_id, row.ticket_id = reply.intent, reply.faq_id, reply.ticket_id
-        session.add(row)
+        session.connection().execute(
+            update(_INBOUND)
+            .where(_INBOUND.c.dedup_key == key)
+            .values(
+                status=str(status),
+                reply=reply.text,
+                handled_at=utcnow(),
+                intent=reply.intent,
+                faq_id=reply.faq_id,
+                ticket_id=reply.ticket_id,
+            )
+        )
+
+
+def inbound_of(row: InboundMessage) -> Inbound:
+    """The inbound a stored row was made from (its dedup key is the row's)."""
+    return Inbound(
+        openid=row.openid,
+        kind=InboundKind(row.kind) if row.kind in set(InboundKind) else InboundKind.UNKNOWN,
+        created_at=row.received_at,
+        text=None if row.event else row.content or None,
+        event=row.event,
+        event_key=row.content or None if row.event else None,
+        simulated=row.simulated,
+    )

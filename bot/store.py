@@ -13,6 +13,8 @@ from bot.models import Conversation
 from bot.state import State
 from core.timeutil import utcnow
 
+_TABLE = Conversation.__table__  # type: ignore[attr-defined]
+
 
 class StaleState(Exception):
     """Another message of the same resident was handled at the same moment; run the turn again."""
@@ -54,19 +56,19 @@ class DatabaseStateStore:
             "version": state.version + 1,
             "updated_at": utcnow(),
         }
+        # Core statements on the turn's connection: the ORM's bulk paths cost more than the write itself.
+        # No savepoint around the insert: StaleState makes the caller roll the whole turn back anyway.
+        connection = self.session.connection()
         if state.version == 0:
             try:
-                with self.session.begin_nested():
-                    self.session.execute(insert(Conversation).values(openid=state.openid, **values))
+                connection.execute(insert(_TABLE).values(openid=state.openid, **values))
             except IntegrityError as error:
                 raise StaleState(state.openid) from error
             return
-        result = self.session.execute(
-            update(Conversation)
-            .where(Conversation.openid == state.openid, Conversation.version == state.version)  # type: ignore[arg-type]
-            .values(**values)
+        result = connection.execute(
+            update(_TABLE).where(_TABLE.c.openid == state.openid, _TABLE.c.version == state.version).values(**values)
         )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
+        if result.rowcount != 1:
             raise StaleState(state.openid)
 
 

@@ -229,3 +229,8 @@ def member_no_resident_ticket(office_phone: str) -> str:
         "您的微信已绑定社区工作人员账号，这里不会以居民身份为您开单。"
         f"为居民登记、跟进请在社区工作台操作；有人危急请立即拨打120。社区电话：{office_phone}"
     )
+
+
+def rate_limited(office_phone: str) -> str:
+    """Said once to a resident who sends faster than anyone types; later messages of the minute get nothing."""
+    return f"您发送得太快了，请稍等一分钟再发。我们会处理您之前的消息；急事请拨打社区电话 {office_phone}。"

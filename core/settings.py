@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     data_dir: Path = Path("var")
     database_url: str = ""
     redis_url: str | None = None
+    redis_prefix: str = "hotline"  # every key starts with it: several services (or test runs) share one Redis
 
     secret_key: str = ""
     wechat_token: str = ""
@@ -46,6 +47,13 @@ class Settings(BaseSettings):
     wechat_api_base: str = "https://api.weixin.qq.com"
     wechat_timestamp_window: int = Field(default=300, ge=1)
     wechat_reply_budget_ms: int = Field(default=4000, ge=100, le=4800)
+    # Admission: a message expected to wait longer than this in the work queue is stored, answered
+    # `success` at once and answered later by the backlog (customer-service message).
+    queue_budget_ms: int = Field(default=2000, ge=50, le=4500)
+    # Threads that run turns: 0 chooses (4 on SQLite, whose writes are one at a time anyway, so more
+    # threads only take the interpreter from the event loop; 16 on PostgreSQL).
+    handler_threads: int = Field(default=0, ge=0, le=256)
+    rate_limit_per_minute: int = Field(default=20, ge=0)  # messages per resident per minute; 0: no limit
 
     simulator_enabled: bool | None = None
     community_name: str = "本社区"
@@ -96,6 +104,10 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def turn_threads(self) -> int:
+        return self.handler_threads or (4 if self.is_sqlite else 16)
 
 
 _GENERATED = ("secret_key", "wechat_token")

@@ -37,7 +37,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
             f"  WeChat callback:  http://{args.host}:{args.port}/wechat   token in {settings.data_dir}/secrets.json",
             flush=True,
         )
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_config=None, workers=1)
+    if args.workers > 1:
+        from hotline.app import prepare_database
+
+        if settings.is_sqlite:
+            print("warning: several workers share SQLite's one writer; use PostgreSQL (README, Deployment)", flush=True)
+        prepare_database(settings).dispose()  # migrate and seed once, not once per worker at the same time
+        uvicorn.run(
+            "hotline.app:worker_app", factory=True, host=args.host, port=args.port, log_config=None,
+            workers=args.workers, access_log=False,
+        )  # fmt: skip
+        return 0
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_config=None, access_log=False)
     return 0
 
 
@@ -117,6 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="start the service (creates or upgrades the database)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1, help="processes on this machine (PostgreSQL advised)")
     serve.set_defaults(func=cmd_serve)
 
     chat = sub.add_parser("chat", help="talk to the bot in this terminal (simulated resident)")

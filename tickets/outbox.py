@@ -20,6 +20,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from core.db import write_lock
 from core.logs import mask_text
 from core.timeutil import utcnow
 from tickets.models import OutboxKind, OutboxMessage, OutboxStatus
@@ -89,38 +90,49 @@ def backoff(attempts: int, cap_seconds: int) -> timedelta:
     return timedelta(seconds=min(cap_seconds, BASE_BACKOFF_SECONDS * 2 ** max(0, attempts - 1)))
 
 
+def _due(now: datetime) -> list[Any]:
+    return [
+        col(OutboxMessage.status) == OutboxStatus.PENDING,
+        col(OutboxMessage.next_attempt_at) <= now,
+        or_(col(OutboxMessage.lease_until).is_(None), col(OutboxMessage.lease_until) < now),
+    ]
+
+
 def claim(*, engine: Engine, worker: str, limit: int = 20, now: datetime | None = None) -> list[OutboxMessage]:
-    """Lease up to ``limit`` due messages for ``worker``; a row leased by another is skipped."""
+    """Lease up to ``limit`` due messages for ``worker``; a row leased by another is skipped.
+
+    One short transaction: on PostgreSQL the due rows are locked with ``FOR UPDATE SKIP LOCKED`` (a peer
+    claiming at the same moment takes the next rows instead of waiting), and the UPDATE repeats the
+    conditions, so a row is leased once even where there are no row locks (SQLite, one writer at a time).
+    """
     now = now or utcnow()
     lease = now + timedelta(seconds=LEASE_SECONDS)
-    claimed: list[OutboxMessage] = []
-    with Session(engine, expire_on_commit=False) as session:
+    with write_lock(engine), Session(engine, expire_on_commit=False) as session:
         due = session.exec(
             select(OutboxMessage.id)
-            .where(
-                col(OutboxMessage.status) == OutboxStatus.PENDING,
-                col(OutboxMessage.next_attempt_at) <= now,
-                or_(col(OutboxMessage.lease_until).is_(None), col(OutboxMessage.lease_until) < now),
-            )
+            .where(*_due(now))
             .order_by(col(OutboxMessage.next_attempt_at), col(OutboxMessage.id))
             .limit(limit)
+            .with_for_update(skip_locked=True)
         ).all()
-        for message_id in due:
-            result = session.execute(
-                update(OutboxMessage)
-                .where(
-                    col(OutboxMessage.id) == message_id,
-                    col(OutboxMessage.status) == OutboxStatus.PENDING,
-                    or_(col(OutboxMessage.lease_until).is_(None), col(OutboxMessage.lease_until) < now),
-                )
-                .values(lease_until=lease, leased_by=worker)
-            )
-            session.commit()  # one short transaction per row: a peer blocked on it re-checks and skips
-            if result.rowcount == 1:  # type: ignore[attr-defined]
-                row = session.get(OutboxMessage, message_id, populate_existing=True)
-                assert row is not None
-                claimed.append(row)
-    return claimed
+        if not due:
+            return []
+        leased = session.execute(
+            update(OutboxMessage)
+            .where(col(OutboxMessage.id).in_(due), *_due(now))
+            .values(lease_until=lease, leased_by=worker)
+            .returning(col(OutboxMessage.id))
+        )
+        ids = [row[0] for row in leased]
+        session.commit()
+        if not ids:
+            return []
+        rows = session.exec(
+            select(OutboxMessage)
+            .where(col(OutboxMessage.id).in_(ids))
+            .order_by(col(OutboxMessage.next_attempt_at), col(OutboxMessage.id))
+        ).all()
+        return list(rows)
 
 
 @dataclass
@@ -167,7 +179,7 @@ def _retry(engine: Engine, message: OutboxMessage, reason: str, at_cap: bool, ca
     attempts = message.attempts + 1
     delay = timedelta(seconds=cap) if at_cap else backoff(attempts, cap)
     log.warning("outbox %s (%s) attempt %d failed: %s", message.id, message.kind, attempts, mask_text(reason))
-    with Session(engine) as session:
+    with write_lock(engine), Session(engine) as session:
         session.execute(
             update(OutboxMessage)
             .where(_owned(message))
@@ -183,14 +195,14 @@ def _finish(engine: Engine, message: OutboxMessage, status: OutboxStatus, reason
     else:
         values["last_error"] = (reason or "")[:300]
         log.warning("outbox %s (%s) failed for good: %s", message.id, message.kind, mask_text(reason or ""))
-    with Session(engine) as session:
+    with write_lock(engine), Session(engine) as session:
         session.execute(update(OutboxMessage).where(_owned(message)).values(**values))
         session.commit()
 
 
 def _fall_back(engine: Engine, message: OutboxMessage, reason: str) -> None:
     spec = message.payload.get("_fallback")
-    with Session(engine) as session:
+    with write_lock(engine), Session(engine) as session:
         result = session.execute(
             update(OutboxMessage)
             .where(_owned(message))

@@ -2,7 +2,9 @@
 
 A ticket must be acknowledged (a member claims it, notes, replies or resolves) before ``ack_due_at``.
 The sweep claims each overdue row with one conditional UPDATE (… WHERE escalated_at IS NULL AND
-ack_due_at < now), so when several instances sweep at once exactly one escalates each ticket.
+ack_due_at < now), so when several instances sweep at once exactly one escalates each ticket (on
+PostgreSQL a peer's UPDATE waits on the row lock, then finds the condition false and skips the ticket).
+On SQLite each escalation takes the process's write lock (core.db.write_lock) like the message path.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from sqlalchemy import ColumnElement, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from core.db import write_lock
 from core.settings import Settings
 from core.timeutil import utcnow
 from tickets import notify
@@ -52,7 +55,7 @@ def sweep(*, engine: Engine, settings: Settings, now: datetime | None = None, li
         ).all()
     for ticket_id in candidates:
         assert ticket_id is not None
-        with Session(engine, expire_on_commit=False) as session:
+        with write_lock(engine), Session(engine, expire_on_commit=False) as session:
             claimed = session.execute(
                 update(Ticket)
                 .where(col(Ticket.id) == ticket_id, *_overdue(now))

@@ -13,25 +13,43 @@ import json
 import logging
 import secrets
 import time
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from enum import IntEnum
-from typing import Any, Protocol
+from typing import Any
 
 import httpx
-from sqlalchemy import or_, update
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col
 
-from channels.wechat.models import WeChatToken
+# The token store lives in channels.wechat.token; its names stay importable from here.
+from channels.wechat.token import (
+    LOCK_SECONDS,
+    CachedToken,
+    DatabaseTokenStore,
+    RedisOrDatabaseTokenStore,
+    RedisTokenStore,
+    TokenStore,
+    token_store_for,
+)
 from core.settings import Settings
 from core.timeutil import utcnow
 
+__all__ = [
+    "LOCK_SECONDS",
+    "CachedToken",
+    "DatabaseTokenStore",
+    "ErrCode",
+    "RedisOrDatabaseTokenStore",
+    "RedisTokenStore",
+    "TokenStore",
+    "WeChatClient",
+    "WeChatError",
+    "WeChatUnavailable",
+    "WeComRobot",
+    "post_json",
+    "token_store_for",
+]
 log = logging.getLogger(__name__)
 
 EARLY_REFRESH = timedelta(minutes=5)  # old and new token overlap ~5 min; refresh before the end
-LOCK_SECONDS = 30
 WAIT_FOR_PEER_SECONDS = 5.0
 
 
@@ -62,112 +80,6 @@ class WeChatError(Exception):
 
 class WeChatUnavailable(Exception):
     """No answer: connection refused, timeout, a 5xx, or a body that is not JSON. Try again later."""
-
-
-# -- the shared token store ------------------------------------------------------------------------
-@dataclass(frozen=True)
-class CachedToken:
-    value: str
-    expires_at: datetime
-
-
-class TokenStore(Protocol):
-    def get(self) -> CachedToken | None: ...
-    def put(self, token: CachedToken) -> None: ...
-    def acquire(self, owner: str) -> bool: ...
-    def release(self, owner: str) -> None: ...
-
-
-class DatabaseTokenStore:
-    """The token in the ``wechattoken`` row; the lock is a lease on that row claimed by one UPDATE."""
-
-    def __init__(self, engine: Engine, appid: str) -> None:
-
-        self.engine, self.appid, self.model = engine, appid, WeChatToken
-        with Session(engine) as session:
-            if session.get(WeChatToken, appid) is None:
-                session.add(WeChatToken(appid=appid))
-                try:
-                    session.commit()
-                except IntegrityError:  # another instance created it first
-                    session.rollback()
-
-    def get(self) -> CachedToken | None:
-        with Session(self.engine) as session:
-            row = session.get(self.model, self.appid)
-            if row is None or not row.access_token or row.expires_at is None:
-                return None
-            return CachedToken(row.access_token, row.expires_at)
-
-    def put(self, token: CachedToken) -> None:
-        with Session(self.engine) as session:
-            session.execute(
-                update(self.model)
-                .where(col(self.model.appid) == self.appid)
-                .values(access_token=token.value, expires_at=token.expires_at)
-            )
-            session.commit()
-
-    def acquire(self, owner: str) -> bool:
-        now = utcnow()
-        with Session(self.engine) as session:
-            result = session.execute(
-                update(self.model)
-                .where(
-                    col(self.model.appid) == self.appid,
-                    or_(col(self.model.lock_until).is_(None), col(self.model.lock_until) < now),
-                )
-                .values(lock_owner=owner, lock_until=now + timedelta(seconds=LOCK_SECONDS))
-            )
-            session.commit()
-            return bool(result.rowcount == 1)  # type: ignore[attr-defined]
-
-    def release(self, owner: str) -> None:
-        with Session(self.engine) as session:
-            session.execute(
-                update(self.model)
-                .where(col(self.model.appid) == self.appid, col(self.model.lock_owner) == owner)
-                .values(lock_owner=None, lock_until=None)
-            )
-            session.commit()
-
-
-_RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
-
-
-class RedisTokenStore:
-    """``hotline:wechat:<appid>:token`` with a TTL, and a ``SET NX PX`` lock released only by its owner."""
-
-    def __init__(self, url: str, appid: str, prefix: str = "hotline") -> None:
-        import redis
-
-        self.redis = redis.Redis.from_url(url)
-        self.key = f"{prefix}:wechat:{appid}:token"
-        self.lock_key = f"{prefix}:wechat:{appid}:lock"
-
-    def get(self) -> CachedToken | None:
-        raw = self.redis.get(self.key)
-        if raw is None:
-            return None
-        data = json.loads(raw)
-        return CachedToken(data["value"], datetime.fromisoformat(data["expires_at"]))
-
-    def put(self, token: CachedToken) -> None:
-        ttl = max(1, int((token.expires_at - utcnow()).total_seconds()))
-        data = json.dumps({"value": token.value, "expires_at": token.expires_at.isoformat()})
-        self.redis.set(self.key, data, ex=ttl)
-
-    def acquire(self, owner: str) -> bool:
-        return bool(self.redis.set(self.lock_key, owner, nx=True, px=LOCK_SECONDS * 1000))
-
-    def release(self, owner: str) -> None:
-        self.redis.eval(_RELEASE, 1, self.lock_key, owner)
-
-
-def token_store_for(settings: Settings, engine: Engine) -> TokenStore:
-    if settings.redis_url:
-        return RedisTokenStore(settings.redis_url, settings.wechat_appid)
-    return DatabaseTokenStore(engine, settings.wechat_appid)
 
 
 # -- the client ------------------------------------------------------------------------------------

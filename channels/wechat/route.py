@@ -1,7 +1,9 @@
 """GET/POST /wechat: verify → decrypt → parse → pipeline → reply. No business logic here.
 
 WeChat waits 5 seconds and then retries; a reply not ready within the budget is answered with
-``success`` and delivered later as a customer-service message (see ``Pipeline.late_sink``).
+``success`` and delivered later as a customer-service message (see ``Pipeline.late_sink``). When the
+work queue already holds more than the queue budget (``core.admission``), a message is not queued
+at all: it is stored as ``queued``, answered ``success`` at once, and the backlog answers it later.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, Response
@@ -27,13 +30,16 @@ from channels.wechat.protocol import (
     to_inbound,
     verify_query,
 )
+from core.admission import Admission
 from core.logs import mask_openid
 from core.settings import Settings
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["wechat"])
-# Handling happens on these threads so that a slow turn cannot hold the event loop.
-_executor = ThreadPoolExecutor(max_workers=16, thread_name_prefix="wechat")
+# Handling happens on threads (``app.state.handlers``, sized by HOTLINE_HANDLER_THREADS) so that a
+# slow turn cannot hold the event loop.
+# Storing a message for later must not wait behind the queue it is kept out of.
+_intake = ThreadPoolExecutor(max_workers=2, thread_name_prefix="wechat-intake")
 SUCCESS = "success"
 
 
@@ -69,7 +75,6 @@ async def _read_body(request: Request) -> bytes:
 @router.post("/wechat")
 async def receive(request: Request) -> Response:
     settings: Settings = request.app.state.settings
-    pipeline: Pipeline = request.app.state.pipeline
     query = dict(request.query_params)
     try:
         verify_query(query, settings)  # before reading the body: a forged request costs us nothing
@@ -85,7 +90,7 @@ async def receive(request: Request) -> Response:
         log.exception("wechat request could not be read")
         return PlainTextResponse(SUCCESS)
     try:
-        reply = await _answer(pipeline, inbound, settings.wechat_reply_budget_ms / 1000)
+        reply = await _answer(request.app.state, inbound, settings.wechat_reply_budget_ms / 1000)
         if not reply.text:
             return PlainTextResponse(SUCCESS)
         return _xml(render_reply(message, reply.text, envelope, query.get("nonce", "")))
@@ -98,17 +103,43 @@ async def receive(request: Request) -> Response:
             return PlainTextResponse(SUCCESS)
 
 
-async def _answer(pipeline: Pipeline, inbound: Inbound, budget: float) -> Reply:
+def _process(pipeline: Pipeline, admission: Admission, inbound: Inbound, budget: float) -> Reply:
+    try:
+        return pipeline.process(inbound, budget)
+    finally:
+        admission.leave()
+
+
+async def _answer(state: Any, inbound: Inbound, budget: float) -> Reply:
     """The pipeline's reply within the budget; later replies go out as customer-service messages."""
-    future = _executor.submit(pipeline.process, inbound, budget)
+    pipeline: Pipeline = state.pipeline
+    admission: Admission = state.admission
+    if not admission.try_enter():
+        # Queued now it would be answered after WeChat stopped waiting: keep it for the backlog instead.
+        return await _keep_for_backlog(state, inbound, "queue full")
+    future = state.handlers.submit(_process, pipeline, admission, inbound, budget)
     waiting = asyncio.wrap_future(future)
     done, _ = await asyncio.wait({waiting}, timeout=budget)
     if done:
         return waiting.result()
-    # Still running: never cancel it (a queued message would then never be stored), hand its reply on.
+    if future.cancel():
+        # Never started: rather than answer `success` for a message held only in memory (lost if the
+        # process died now), store it for the backlog.
+        admission.cancel()
+        return await _keep_for_backlog(state, inbound, "not started within the budget")
+    # Running: stored already, or about to be (its wait for the write lock is bounded by the queue
+    # budget); hand its reply on when it is ready.
     waiting.add_done_callback(lambda late: late.cancelled() or late.exception())  # retrieved: no GC warning
     future.add_done_callback(lambda finished: _deliver_late(pipeline, inbound, finished))
     log.warning("reply over budget; will follow as a message", extra={"msg_key": inbound.dedup_key})
+    return Reply(None)
+
+
+async def _keep_for_backlog(state: Any, inbound: Inbound, why: str) -> Reply:
+    """Store ``inbound`` as queued (or spooled) and answer ``success``: the backlog answers it later."""
+    await asyncio.wrap_future(_intake.submit(state.pipeline.accept, inbound))
+    state.backlog.wake()
+    log.info("%s; message kept for the backlog", why, extra={"msg_key": inbound.dedup_key})
     return Reply(None)
 
 
