@@ -145,6 +145,7 @@ def route(
 ) -> Route:
     """Decide assignee and backup for a new ticket."""
     grid: Grid | None = None
+    assignee: str | None
     if building and community_id is not None:
         found = session.exec(
             select(Building).where(col(Building.community_id) == community_id, col(Building.name) == building)

@@ -270,3 +270,9 @@ def downgrade(*, session: Session, ticket: Ticket, said: str, settings: Settings
     return notify.on_downgraded(
         session=session, ticket=ticket, settings=settings, seq=len(notify_events(session, ticket))
     )
+
+
+def nudge(*, session: Session, ticket: Ticket, said: str, settings: Settings) -> notify.Reached:
+    """The resident asks where help is ("人呢"): their words on the timeline, the holders told again."""
+    record(session=session, ticket=ticket, actor="resident", action="nudged", note=said)
+    return notify.on_nudged(session=session, ticket=ticket, settings=settings, seq=len(notify_events(session, ticket)))
