@@ -247,3 +247,14 @@ def test_a_ticket_a_person_assigned_is_not_routed_again(
         import_csv(session=session, text="grid,building,member\n第一网格,8栋,wangwei\n", settings=_settings(paged))
         session.commit()
     assert _ticket(engine, ticket.id).assignee == "lifang"
+
+
+def test_a_simulated_emergency_notifies_nobody_and_the_reply_previews_the_real_one(
+    paged: TestClient, settings: Settings, admin_headers: dict[str, str]
+) -> None:
+    _on_duty(_engine(paged), _settings(paged), "lifang")
+    me = Chat(paged, admin_headers, "oSimulated", transport="simulate")
+    reply = me.say("我妈喘不上气了")
+    assert "已通知值班人员李芳" in reply  # what a resident would read
+    with Session(_engine(paged)) as session:
+        assert session.exec(select(OutboxMessage).where(OutboxMessage.ticket_id == me.last["ticket_id"])).all() == []
