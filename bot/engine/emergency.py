@@ -39,6 +39,8 @@ LIVE_WINDOW = timedelta(hours=3)
 WHERE_IS_HELP = lexicon.pattern("answers.where_is_help")
 NOT_AN_EMERGENCY = lexicon.pattern("answers.not_an_emergency")
 QUESTION_WORDS = ("吗", "是不是", "会不会", "要不要", "算不算", "有没有", "?", "？")
+# Nobody on duty and no notice sent: what is true is that staff will see it when at work.
+NOBODY_TOLD = "已转给社区工作人员，上班时间会有人处理"
 
 # What to do while waiting for the ambulance, by the first red flag raised.
 ADVICE = {
@@ -90,9 +92,6 @@ def _recent_ticket(turn: Turn, window: timedelta = FOLLOW_UP_WINDOW) -> Ticket |
 def live_ticket(turn: Turn) -> Ticket | None:
     """The resident's emergency ticket while it is open and the alarm recent: help is still awaited."""
     return _recent_ticket(turn, LIVE_WINDOW)
-
-
-NOBODY_TOLD = "已转给社区工作人员，上班时间会有人处理"
 
 
 def _notified(turn: Turn, ticket: Ticket) -> str:
