@@ -152,6 +152,10 @@ def _everyone(session: Session, ticket: Ticket, event: str, headline: str, setti
             settings=settings,
             group=not reached.group,
         )
+    if not reached.group:  # nobody of the community has an account: the work group still hears of it
+        reached += notify_member(
+            session=session, ticket=ticket, username=None, event=event, headline=headline, settings=settings
+        )
     return reached
 
 
@@ -160,6 +164,9 @@ def _unheld_emergency(session: Session, ticket: Ticket) -> bool:
 
 
 def on_created(*, session: Session, ticket: Ticket, settings: Settings) -> Reached:
+    if _unheld_emergency(session, ticket):
+        # Nobody on duty: an emergency is shown to everyone of the community until someone claims it.
+        return _everyone(session, ticket, "created-all", UNHELD, settings)
     who = ticket.assignee or ticket.backup
     headline = "新的紧急求助，请立即处理" if ticket.priority == Priority.URGENT else "您有一张新工单"
     if routing.held_by_fallback(session=session, ticket=ticket):
@@ -167,10 +174,7 @@ def on_created(*, session: Session, ticket: Ticket, settings: Settings) -> Reach
     reached = notify_member(
         session=session, ticket=ticket, username=who, event="created", headline=headline, settings=settings
     )
-    if _unheld_emergency(session, ticket):
-        # Nobody on duty: an emergency is shown to everyone of the community until someone claims it.
-        reached += _everyone(session, ticket, "created-all", UNHELD, settings)
-    elif ticket.priority == Priority.URGENT and ticket.backup and ticket.backup != who:
+    if ticket.priority == Priority.URGENT and ticket.backup and ticket.backup != who:
         # 急危重症: the on-duty member and a backup are told at once, not after the deadline.
         reached += notify_member(
             session=session,
@@ -200,7 +204,9 @@ def on_escalated(*, session: Session, ticket: Ticket, to: str | None, settings: 
         ticket=ticket,
         username=to,
         event="escalated",
-        headline=f"工单超时未受理，已升级给您（原负责人 {ticket.assignee or '无'}）",
+        headline=f"工单超时未受理，已升级给您（原负责人 {ticket.assignee or '无'}）"
+        if to is None or ticket.assignee != to
+        else "工单超时未受理，已转交给您",  # the backup took it over (it had no member)
         settings=settings,
     )
     if _unheld_emergency(session, ticket):

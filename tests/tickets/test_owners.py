@@ -69,6 +69,8 @@ def test_escalation_goes_to_whoever_is_on_duty_by_then(
         notes = [e.note for e in session.exec(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id))]
         assert "超过受理时限未受理，已升级至 zhaoduty" in notes
         assert not any("没有可升级" in note for note in notes)
+        pages = session.exec(select(OutboxMessage).where(OutboxMessage.target == "oMemberZhao")).all()
+        assert any(page.payload["data"]["first"] == "工单超时未受理，已转交给您" for page in pages)
 
 
 def test_an_unheld_emergency_is_sent_to_every_member_staff_and_admin_until_claimed(
