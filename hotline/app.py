@@ -128,6 +128,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         knowledge, pipeline = prepare(settings)
+        if (warning := notify.channel_warning(settings)) is not None:
+            log.warning(warning)
         app.state.settings = settings
         app.state.engine = pipeline.engine
         app.state.knowledge = knowledge

@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 from core.settings import Settings
 from residents import service as resident_service
 from residents.models import Building, Community, Grid, Role, User
+from tickets import workflow
 from tickets.routing import normalise_building
 
 REQUIRED = ("grid", "building", "member")
@@ -34,6 +35,7 @@ class ImportResult:
     grids_updated: int = 0
     buildings_created: int = 0
     buildings_updated: int = 0
+    rerouted: int = 0  # open tickets nobody had taken on, routed again on the new map
     notes: list[str] = field(default_factory=list)
 
 
@@ -79,7 +81,10 @@ def _parse(text: str, default_community: str) -> tuple[list[_Row], list[str]]:
 
 
 def import_csv(*, session: Session, text: str, settings: Settings) -> ImportResult:
-    """Validate every row, then write them all in the caller's transaction (GridImportError lists bad lines)."""
+    """Validate every row, then write them all in the caller's transaction (GridImportError lists bad lines).
+
+    Open tickets without an owner, or held by an admin for want of a member, are then routed again.
+    """
     default = resident_service.default_community(session=session, settings=settings)
     rows, errors = _parse(text, default.name)
     users = {u.username: u for u in session.exec(select(User)).all()}
@@ -114,7 +119,11 @@ def import_csv(*, session: Session, text: str, settings: Settings) -> ImportResu
             )
     if errors:
         raise GridImportError(sorted(set(errors), key=lambda e: int(e.split(":")[0].split()[1])))
-    return _apply(session, rows, users, communities, settings)
+    result = _apply(session, rows, users, communities, settings)
+    result.rerouted = workflow.reroute_open(session=session, settings=settings)
+    if result.rerouted:
+        result.notes.append(f"{result.rerouted} open tickets routed again")
+    return result
 
 
 def _apply(

@@ -1,11 +1,10 @@
 """What to tell whom, written to the outbox in the same transaction as the change.
 
 Members: a WeChat template message (``HOTLINE_WECHAT_TEMPLATE_TICKET``, when the member's account has
-an openid) and/or the committee's WeCom group robot (``HOTLINE_WECOM_WEBHOOK_URL``).
-Residents: a customer-service message while WeChat's window is open (``cs_window_hours`` after their
-last message, at most ``cs_window_limit`` messages), with a template message as fallback for
-45015 / 45047; outside the window the template message (``HOTLINE_WECHAT_TEMPLATE_STATUS``) directly.
-Simulated tickets notify nobody.
+an openid) and/or the committee's WeCom group robot (``HOTLINE_WECOM_WEBHOOK_URL``). Each function
+returns :class:`Reached`: whom it queued a message for, so that the resident is told "已通知" only
+when someone was. Residents: :mod:`tickets.resident_notices`, re-exported here.
+Simulated tickets notify nobody (``Reached`` then says who would have been told).
 
 Template data keys (the classic industry-template layout; map them when choosing a template):
 ``first``, ``keyword1`` (单号), ``keyword2`` (事项), ``keyword3`` (状态/时间), ``remark``.
@@ -13,24 +12,50 @@ Template data keys (the classic industry-template layout; map them when choosing
 
 from __future__ import annotations
 
-import hashlib
 import logging
-from datetime import timedelta
-from typing import Any
+from dataclasses import dataclass
 
-from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from core.logs import mask_openid
 from core.settings import Settings
-from core.timeutil import local, utcnow
-from residents.models import Resident, User
-from tickets.models import STATUS_NAMES, TYPE_NAMES, OutboxKind, OutboxMessage, OutboxStatus, Priority, Ticket
+from core.timeutil import local
+from residents.models import User
+from tickets import routing
+from tickets.models import TYPE_NAMES, OutboxKind, OutboxMessage, OutboxStatus, Priority, Ticket
 from tickets.outbox import enqueue
+from tickets.resident_notices import late_reply, notify_resident, status_text
+
+__all__ = ["Reached", "late_reply", "notify_member", "notify_resident", "reached_by", "status_text"]
 
 log = logging.getLogger(__name__)
 
 PRIORITY_NAMES = {Priority.URGENT: "紧急", Priority.HIGH: "优先", Priority.NORMAL: "一般"}
+UNHELD = "紧急求助，暂无值班人员，请看到的同事立即联系居民"
+
+
+@dataclass(frozen=True)
+class Reached:
+    """Who a notice was queued for: members by template message, and/or the work group's robot."""
+
+    people: tuple[str, ...] = ()  # usernames
+    group: bool = False  # the WeCom work group
+
+    def __add__(self, other: Reached) -> Reached:
+        return Reached(tuple(dict.fromkeys((*self.people, *other.people))), self.group or other.group)
+
+    @property
+    def anyone(self) -> bool:
+        return bool(self.people) or self.group
+
+
+def channel_warning(settings: Settings) -> str | None:
+    """Said at start when no member channel is configured: then nothing is queued for any member."""
+    if settings.wecom_webhook_url or settings.wechat_template_ticket:
+        return None
+    return (
+        "no member notification channel is configured (HOTLINE_WECOM_WEBHOOK_URL, HOTLINE_WECHAT_TEMPLATE_TICKET): "
+        "new and urgent tickets reach members only in the console, and residents are told so"
+    )
 
 
 def _kind(ticket: Ticket) -> str:
@@ -50,64 +75,108 @@ def _place(ticket: Ticket) -> str:
     return (ticket.building or "") + (f"（{ticket.grid}）" if ticket.grid else "")
 
 
-# -- members ---------------------------------------------------------------------------------------
 def notify_member(
-    *, session: Session, ticket: Ticket, username: str | None, event: str, headline: str, settings: Settings
-) -> None:
-    """Tell ``username`` (and the work group) about ``ticket``; ``event`` makes the dedup key."""
-    if ticket.simulated:
-        return
+    *,
+    session: Session,
+    ticket: Ticket,
+    username: str | None,
+    event: str,
+    headline: str,
+    settings: Settings,
+    group: bool = True,
+) -> Reached:
+    """Tell ``username`` (and the work group unless ``group`` is False); ``event`` makes the dedup key."""
     assert ticket.id is not None
     user = session.exec(select(User).where(col(User.username) == username)).first() if username else None
     name = (user.display_name or user.username) if user else "（未分派）"
+    reached = Reached()
     if user is not None and user.openid and settings.wechat_template_ticket:
-        enqueue(
-            session=session,
-            kind=OutboxKind.WECHAT_TEMPLATE,
-            target=user.openid,
-            payload={
-                "template_id": settings.wechat_template_ticket,
-                "url": _url(ticket, settings),
-                "data": {
-                    "first": headline,
-                    "keyword1": ticket.number,
-                    "keyword2": f"{_kind(ticket)}（{PRIORITY_NAMES.get(Priority(ticket.priority), '')}）",
-                    "keyword3": _when(ticket, settings),
-                    "remark": f"{_place(ticket)} 请尽快联系居民。",
+        reached += Reached((user.username,))
+        if not ticket.simulated:
+            enqueue(
+                session=session,
+                kind=OutboxKind.WECHAT_TEMPLATE,
+                target=user.openid,
+                payload={
+                    "template_id": settings.wechat_template_ticket,
+                    "url": _url(ticket, settings),
+                    "data": {
+                        "first": headline,
+                        "keyword1": ticket.number,
+                        "keyword2": f"{_kind(ticket)}（{PRIORITY_NAMES.get(Priority(ticket.priority), '')}）",
+                        "keyword3": _when(ticket, settings),
+                        "remark": f"{_place(ticket)} 请尽快联系居民。",
+                    },
                 },
-            },
-            dedup_key=f"ticket:{ticket.id}:{event}:member:{user.username}",
-            ticket_id=ticket.id,
-        )
-    if settings.wecom_webhook_url:
-        lines = [
-            f"**{headline}**",
-            f"> 单号：{ticket.number}",
-            f"> 事项：{_kind(ticket)}　优先级：{PRIORITY_NAMES.get(Priority(ticket.priority), '')}",
-            f"> 楼栋：{ticket.building or '未知'}　网格：{ticket.grid or '未知'}",
-            f"> 负责人：{name}",
-        ]
-        if url := _url(ticket, settings):
-            lines.append(f"[查看工单]({url})")
-        enqueue(
+                dedup_key=f"ticket:{ticket.id}:{event}:member:{user.username}",
+                ticket_id=ticket.id,
+            )
+    if group and settings.wecom_webhook_url:
+        reached += Reached(group=True)
+        if not ticket.simulated:
+            _to_group(session, ticket, headline, name, f"ticket:{ticket.id}:{event}:robot:{username or '-'}", settings)
+    return reached
+
+
+def _to_group(session: Session, ticket: Ticket, headline: str, name: str, key: str, settings: Settings) -> None:
+    assert settings.wecom_webhook_url is not None
+    lines = [
+        f"**{headline}**",
+        f"> 单号：{ticket.number}",
+        f"> 事项：{_kind(ticket)}　优先级：{PRIORITY_NAMES.get(Priority(ticket.priority), '')}",
+        f"> 楼栋：{ticket.building or '未知'}　网格：{ticket.grid or '未知'}",
+        f"> 负责人：{name}",
+    ]
+    if url := _url(ticket, settings):
+        lines.append(f"[查看工单]({url})")
+    enqueue(
+        session=session,
+        kind=OutboxKind.WECOM_ROBOT,
+        target=settings.wecom_webhook_url,
+        payload={"markdown": "\n".join(lines)},
+        dedup_key=key,
+        ticket_id=ticket.id,
+    )
+
+
+def _everyone(session: Session, ticket: Ticket, event: str, headline: str, settings: Settings) -> Reached:
+    """An emergency nobody on duty holds: every active member, staff and admin of the community is told."""
+    reached = Reached()
+    for user in routing.community_people(session=session, community_id=ticket.community_id):
+        reached += notify_member(
             session=session,
-            kind=OutboxKind.WECOM_ROBOT,
-            target=settings.wecom_webhook_url,
-            payload={"markdown": "\n".join(lines)},
-            dedup_key=f"ticket:{ticket.id}:{event}:robot:{username or '-'}",
-            ticket_id=ticket.id,
+            ticket=ticket,
+            username=user.username,
+            event=event,
+            headline=headline,
+            settings=settings,
+            group=not reached.group,
         )
+    if not reached.group:  # nobody of the community has an account: the work group still hears of it
+        reached += notify_member(
+            session=session, ticket=ticket, username=None, event=event, headline=headline, settings=settings
+        )
+    return reached
 
 
-def on_created(*, session: Session, ticket: Ticket, settings: Settings) -> None:
+def _unheld_emergency(session: Session, ticket: Ticket) -> bool:
+    return ticket.priority == Priority.URGENT and routing.held_by_fallback(session=session, ticket=ticket)
+
+
+def on_created(*, session: Session, ticket: Ticket, settings: Settings) -> Reached:
+    if _unheld_emergency(session, ticket):
+        # Nobody on duty: an emergency is shown to everyone of the community until someone claims it.
+        return _everyone(session, ticket, "created-all", UNHELD, settings)
     who = ticket.assignee or ticket.backup
     headline = "新的紧急求助，请立即处理" if ticket.priority == Priority.URGENT else "您有一张新工单"
-    if ticket.assignee is None:
-        headline = "新工单未能自动分派，请安排人员"
-    notify_member(session=session, ticket=ticket, username=who, event="created", headline=headline, settings=settings)
+    if routing.held_by_fallback(session=session, ticket=ticket):
+        headline = "新工单没有网格员或值班人员，请安排人员"
+    reached = notify_member(
+        session=session, ticket=ticket, username=who, event="created", headline=headline, settings=settings
+    )
     if ticket.priority == Priority.URGENT and ticket.backup and ticket.backup != who:
         # 急危重症: the on-duty member and a backup are told at once, not after the deadline.
-        notify_member(
+        reached += notify_member(
             session=session,
             ticket=ticket,
             username=ticket.backup,
@@ -115,10 +184,11 @@ def on_created(*, session: Session, ticket: Ticket, settings: Settings) -> None:
             headline="紧急求助（备份通知），请确认已有人处理",
             settings=settings,
         )
+    return reached
 
 
-def on_assigned(*, session: Session, ticket: Ticket, settings: Settings, seq: int) -> None:
-    notify_member(
+def on_assigned(*, session: Session, ticket: Ticket, settings: Settings, seq: int) -> Reached:
+    return notify_member(
         session=session,
         ticket=ticket,
         username=ticket.assignee,
@@ -128,31 +198,69 @@ def on_assigned(*, session: Session, ticket: Ticket, settings: Settings, seq: in
     )
 
 
-def on_escalated(*, session: Session, ticket: Ticket, to: str | None, settings: Settings) -> None:
-    notify_member(
+def on_escalated(*, session: Session, ticket: Ticket, to: str | None, settings: Settings) -> Reached:
+    reached = notify_member(
         session=session,
         ticket=ticket,
         username=to,
         event="escalated",
-        headline=f"工单超时未受理，已升级给您（原负责人 {ticket.assignee or '无'}）",
+        headline=f"工单超时未受理，已升级给您（原负责人 {ticket.assignee or '无'}）"
+        if to is None or ticket.assignee != to
+        else "工单超时未受理，已转交给您",  # the backup took it over (it had no member)
+        settings=settings,
+    )
+    if _unheld_emergency(session, ticket):
+        reached += _everyone(session, ticket, "escalated-all", "超时仍无人受理：" + UNHELD, settings)
+    return reached
+
+
+def on_merged(*, session: Session, ticket: Ticket, settings: Settings) -> Reached:
+    if ticket.priority != Priority.URGENT:
+        return Reached()
+    # A second cry for help must reach someone again.
+    return notify_member(
+        session=session,
+        ticket=ticket,
+        username=ticket.assignee or ticket.backup,
+        event=f"merged-{ticket.merged_count}",
+        headline="居民再次求助，请立即处理",
         settings=settings,
     )
 
 
-def on_merged(*, session: Session, ticket: Ticket, settings: Settings) -> None:
-    if ticket.priority == Priority.URGENT:  # a second cry for help must reach someone again
-        notify_member(
-            session=session,
-            ticket=ticket,
-            username=ticket.assignee or ticket.backup,
-            event=f"merged-{ticket.merged_count}",
-            headline="居民再次求助，请立即处理",
-            settings=settings,
-        )
+def on_nudged(*, session: Session, ticket: Ticket, settings: Settings, seq: int) -> Reached:
+    """The resident asks where help is ("人呢"): the holder and the backup are told again, at once."""
+    headline = "居民在催：紧急求助还在等人联系，请立即打电话"
+    reached = Reached()
+    for username in dict.fromkeys((ticket.assignee, ticket.backup)):
+        if username:
+            reached += notify_member(
+                session=session,
+                ticket=ticket,
+                username=username,
+                event=f"nudge-{seq}",
+                headline=headline,
+                settings=settings,
+                group=not reached.group,
+            )
+    if _unheld_emergency(session, ticket):
+        reached += _everyone(session, ticket, f"nudge-{seq}-all", headline, settings)
+    return reached
 
 
-def on_withdrawn(*, session: Session, ticket: Ticket, settings: Settings) -> None:
-    notify_member(
+def on_downgraded(*, session: Session, ticket: Ticket, settings: Settings, seq: int) -> Reached:
+    return notify_member(
+        session=session,
+        ticket=ticket,
+        username=ticket.assignee or ticket.backup,
+        event=f"downgraded-{seq}",
+        headline="居民说这不是紧急情况，已改为优先处理，请电话确认",
+        settings=settings,
+    )
+
+
+def on_withdrawn(*, session: Session, ticket: Ticket, settings: Settings) -> Reached:
+    return notify_member(
         session=session,
         ticket=ticket,
         username=ticket.assignee or ticket.backup,
@@ -162,92 +270,24 @@ def on_withdrawn(*, session: Session, ticket: Ticket, settings: Settings) -> Non
     )
 
 
-# -- residents -------------------------------------------------------------------------------------
-def status_text(ticket: Ticket, note: str = "") -> str:
-    text = f"您的{_kind(ticket)}事项（单号 {ticket.number}）{STATUS_NAMES.get(ticket.status, ticket.status)}。"
-    return text + (f"\n说明：{note}" if note else "")
+def reached_by(*, session: Session, ticket: Ticket, settings: Settings) -> Reached:
+    """Whom member notices about ``ticket`` were queued for so far (failed ones do not count).
 
-
-def notify_resident(
-    *, session: Session, ticket: Ticket, text: str, event: str, settings: Settings
-) -> OutboxMessage | None:
-    """A customer-service message inside the window, else a template message; None when unreachable."""
-    if ticket.simulated or not ticket.openid:
-        return None
-    assert ticket.id is not None
-    template = _template(ticket, text, settings)
-    key = f"ticket:{ticket.id}:{event}:resident"
-    if _in_window(session, ticket.openid, settings):
-        return enqueue(
-            session=session,
-            kind=OutboxKind.WECHAT_CUSTOM,
-            target=ticket.openid,
-            payload={"text": text},
-            dedup_key=key,
-            ticket_id=ticket.id,
-            fallback=template,
-        )
-    if template is None:
-        log.warning(
-            "resident %s is outside the window and no status template is configured", mask_openid(ticket.openid)
-        )
-        return None
-    return enqueue(
-        session=session,
-        kind=OutboxKind(template["kind"]),
-        target=template["target"],
-        payload=template["payload"],
-        dedup_key=key,
-        ticket_id=ticket.id,
-    )
-
-
-def _template(ticket: Ticket, text: str, settings: Settings) -> dict[str, Any] | None:
-    if not settings.wechat_template_status or not ticket.openid:
-        return None
-    return {
-        "kind": OutboxKind.WECHAT_TEMPLATE,
-        "target": ticket.openid,
-        "payload": {
-            "template_id": settings.wechat_template_status,
-            "url": "",
-            "data": {
-                "first": "您的事项有新进展",
-                "keyword1": ticket.number,
-                "keyword2": _kind(ticket),
-                "keyword3": STATUS_NAMES.get(ticket.status, ticket.status),
-                "remark": text[:180],
-            },
-        },
-    }
-
-
-def _in_window(session: Session, openid: str, settings: Settings) -> bool:
-    resident = session.exec(select(Resident).where(Resident.openid == openid)).first()
-    if resident is None or resident.last_message_at is None or not resident.subscribed:
-        return False
-    if utcnow() - resident.last_message_at > timedelta(hours=settings.cs_window_hours):
-        return False
-    used = session.exec(
-        select(func.count())
-        .select_from(OutboxMessage)
-        .where(
-            col(OutboxMessage.kind) == OutboxKind.WECHAT_CUSTOM,
-            col(OutboxMessage.target) == openid,
-            col(OutboxMessage.created_at) >= resident.last_message_at,
+    A simulated ticket queues nothing: the answer is whom its creation would have told.
+    """
+    if ticket.simulated:
+        return on_created(session=session, ticket=ticket, settings=settings)
+    session.flush()
+    rows = session.exec(
+        select(OutboxMessage.dedup_key, OutboxMessage.kind).where(
+            col(OutboxMessage.ticket_id) == ticket.id,
             col(OutboxMessage.status).in_((OutboxStatus.PENDING, OutboxStatus.SENT)),
         )
-    ).one()
-    return int(used) < settings.cs_window_limit
-
-
-def late_reply(*, session: Session, openid: str, text: str) -> OutboxMessage:
-    """A bot reply that was ready after WeChat stopped waiting: a customer-service message."""
-    now = utcnow()
-    return enqueue(
-        session=session,
-        kind=OutboxKind.WECHAT_CUSTOM,
-        target=openid,
-        payload={"text": text},
-        dedup_key=f"late:{openid}:{now.isoformat()}:{hashlib.sha1(text.encode()).hexdigest()[:12]}",
-    )
+    ).all()
+    reached = Reached()
+    for key, kind in rows:
+        if kind == OutboxKind.WECOM_ROBOT:
+            reached += Reached(group=True)
+        elif ":member:" in key:
+            reached += Reached((key.rsplit(":member:", 1)[1],))
+    return reached

@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 from core.db import write_lock
 from core.settings import Settings
 from core.timeutil import utcnow
-from tickets import notify
+from tickets import notify, routing
 from tickets.models import OPEN_STATUSES, Priority, Ticket, TicketEvent
 
 log = logging.getLogger(__name__)
@@ -75,9 +75,12 @@ def sweep(*, engine: Engine, settings: Settings, now: datetime | None = None, li
 
 
 def _escalate(session: Session, ticket: Ticket, settings: Settings) -> None:
-    # An unassigned ticket is handed to the backup outright; an assigned one stays, with the backup told.
+    # An unassigned ticket (or one an admin holds for want of a member) is handed to the backup
+    # outright; an assigned one stays, with the backup told. The backup is chosen now, not at
+    # creation: someone may have come on duty since.
+    ticket.backup = routing.escalation_backup(session=session, ticket=ticket, at=ticket.escalated_at or utcnow())
     to = ticket.backup
-    if ticket.assignee is None and ticket.backup is not None:
+    if routing.backup_takes_over(session=session, ticket=ticket):
         ticket.assignee, ticket.backup = ticket.backup, None
         session.add(ticket)
     note = f"超过受理时限未受理，已升级至 {to}" if to else "超过受理时限未受理（没有可升级的备份人员）"

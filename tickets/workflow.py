@@ -11,14 +11,15 @@ from sqlmodel import Session, col, select
 from core.settings import Settings
 from core.timeutil import utcnow
 from residents.models import User
-from tickets import notify
+from tickets import notify, routing, sla
 from tickets.exceptions import InvalidTransition, NotReachable, UnknownUser
-from tickets.models import Ticket, TicketEvent, TicketStatus, TicketType
+from tickets.models import OPEN_STATUSES, Priority, Ticket, TicketEvent, TicketStatus, TicketType
 
 S = TicketStatus
 ALLOWED: dict[TicketStatus, frozenset[TicketStatus]] = {
     S.NEW: frozenset({S.ASSIGNED, S.IN_PROGRESS, S.RESOLVED, S.CLOSED, S.CANCELLED}),
-    S.ASSIGNED: frozenset({S.IN_PROGRESS, S.RESOLVED, S.CLOSED, S.CANCELLED}),
+    # assigned → assigned: dispatched again to someone else (a ticket an admin holds for want of a member)
+    S.ASSIGNED: frozenset({S.ASSIGNED, S.IN_PROGRESS, S.RESOLVED, S.CLOSED, S.CANCELLED}),
     S.IN_PROGRESS: frozenset({S.ASSIGNED, S.RESOLVED, S.CLOSED, S.CANCELLED}),
     S.RESOLVED: frozenset({S.CLOSED, S.IN_PROGRESS}),  # reopened when the resident says it is not done
     S.CLOSED: frozenset(),
@@ -85,6 +86,8 @@ def transition(
     if actor == "resident" and ticket.type in KEPT_OPEN_FOR_MEMBER:
         raise InvalidTransition("a member closes an emergency after calling", field="to_status")
     if target is S.ASSIGNED:
+        if source is S.ASSIGNED and not assignee:
+            raise InvalidTransition("already assigned: name the new assignee", field="assignee")
         if assignee:
             _set_assignee(session, ticket, assignee)
         if not ticket.assignee:
@@ -205,3 +208,71 @@ def reply_to_resident(*, session: Session, ticket: Ticket, actor: str, text: str
         raise NotReachable("居民不在微信客服消息时限内，且未配置状态通知模板，请电话联系居民", field="text")
     _acknowledge(ticket, actor)
     return record(session=session, ticket=ticket, actor=actor, action="reply", note=text)
+
+
+def reroute_open(*, session: Session, settings: Settings) -> int:
+    """After the grid map or the roster changed: route again each open ticket nobody has taken on.
+
+    Only tickets without an assignee, or held by an admin/staff for want of a member, and not yet
+    acknowledged; each move is a timeline line and a notice to the new holder. Returns how many moved.
+    """
+    query = select(Ticket).where(col(Ticket.status).in_(OPEN_STATUSES), col(Ticket.acknowledged_at).is_(None))
+    moved = 0
+    for ticket in session.exec(query.order_by(col(Ticket.id))).all():
+        if not routing.held_by_fallback(session=session, ticket=ticket):
+            continue
+        route = routing.route(
+            session=session,
+            settings=settings,
+            community_id=ticket.community_id,
+            building=ticket.building,
+            at=utcnow(),
+            urgent=ticket.priority == Priority.URGENT,
+        )
+        if route.assignee in (None, ticket.assignee) or (route.reason == "unrouted" and ticket.assignee):
+            continue
+        previous, source = ticket.assignee, TicketStatus(ticket.status)
+        ticket.assignee, ticket.backup, ticket.grid = route.assignee, route.backup, route.grid or ticket.grid
+        if source is S.NEW:
+            ticket.status = S.ASSIGNED
+        record(
+            session=session,
+            ticket=ticket,
+            actor="system",
+            action="rerouted",
+            from_status=source,
+            to_status=ticket.status,
+            note=f"网格或值班表已更新，由 {previous or '无'} 改派给 {route.assignee}",
+        )
+        notify.on_assigned(session=session, ticket=ticket, settings=settings, seq=len(notify_events(session, ticket)))
+        moved += 1
+    return moved
+
+
+def downgrade(*, session: Session, ticket: Ticket, said: str, settings: Settings) -> notify.Reached:
+    """The resident says the alarm was no emergency: urgent becomes high, noted, the member told.
+
+    The ticket is never deleted or closed here: the member calls to make sure, then closes it.
+    """
+    if ticket.priority != Priority.URGENT:
+        record(session=session, ticket=ticket, actor="resident", action="note", note=said)
+        return notify.Reached()
+    ticket.priority = Priority.HIGH
+    if ticket.acknowledged_at is None and ticket.escalated_at is None:
+        ticket.ack_due_at = sla.deadline(Priority.HIGH, ticket.created_at, settings)
+    record(
+        session=session,
+        ticket=ticket,
+        actor="resident",
+        action="downgraded",
+        note=f"居民说不是紧急情况：{said}（优先级由紧急改为优先，请电话确认后再关闭）",
+    )
+    return notify.on_downgraded(
+        session=session, ticket=ticket, settings=settings, seq=len(notify_events(session, ticket))
+    )
+
+
+def nudge(*, session: Session, ticket: Ticket, said: str, settings: Settings) -> notify.Reached:
+    """The resident asks where help is ("人呢"): their words on the timeline, the holders told again."""
+    record(session=session, ticket=ticket, actor="resident", action="nudged", note=said)
+    return notify.on_nudged(session=session, ticket=ticket, settings=settings, seq=len(notify_events(session, ticket)))

@@ -2,8 +2,9 @@
 
 While the consult is open the bot steps aside: what the resident writes goes onto the ticket's
 timeline for the member, who answers from the console. The mode ends when the member closes the
-ticket or the resident sends 结束. The global commands still work (see below). Emergencies are
-still caught first (the mode before this one in :data:`bot.engine.modes.MODES`).
+ticket or the resident sends 结束; a question left stays open for the member. The global commands
+still work (see below). Emergencies are still caught first (the mode before this one in
+:data:`bot.engine.modes.MODES`); 转人工 during an emergency joins the emergency ticket instead.
 
 A request in progress when the consult opens is put aside, as an emergency does, on the same clock
 (its timeout runs from that moment): when the consult ends, one line says whether "继续" still
@@ -16,22 +17,25 @@ from datetime import timedelta
 
 from bot import texts
 from bot.audience import Audience
-from bot.engine import words
+from bot.engine import emergency, words
 from bot.engine.cancel import by_number, start_cancel
 from bot.engine.message import Message
 from bot.engine.runner import runner
 from bot.flows.cancel import CancelFlow
-from bot.flows.tickets import add_note, find_open, handled_by, move, open_ticket, status
+from bot.flows.tickets import add_note, find_open, handled_by, has_question, move, open_ticket, status
 from bot.intents import Intent
 from bot.messages import Reply
 from bot.state import TicketMode
 from bot.turn import Turn
 from core.timeutil import utcnow
+from tickets import workflow
 from tickets.models import Ticket, TicketStatus, TicketType
 
 # The global commands keep working in the mode, each with the meaning it can have here:
-# - 结束 (and the like), 取消: end the consult, the current thing (the ticket is closed for the
-#   member); after 取消 the resident is told how to cancel a request, as 取消 now means that again;
+# - 结束 (and the like): end the chat; a question the resident left stays open until a member
+#   answers and closes it (an empty consult is closed);
+# - 取消: end the consult and withdraw it (closed for the member); the resident is then told how to
+#   cancel a request, as 取消 now means that again;
 # - 重新开始: end the consult and start over, as everywhere (the pending request is dropped too);
 # - 转人工: already served, no second ticket;
 # - 查询进度: the listing, then a reminder that the consult goes on;
@@ -52,6 +56,9 @@ def human(turn: Turn, text: str = "") -> Reply:
     current = find_open(turn, turn.state.consult.ticket_id if turn.state.consult else None)
     if current is not None:
         return Reply(_already(current.number), intent=Intent.HUMAN, ticket_id=current.id)
+    urgent = emergency.live_ticket(turn)
+    if urgent is not None:
+        return emergency.join(turn, urgent, "" if text in ("转人工", "人工") else text)
     runner.suspend(turn)
     details = {"message": text} if text and text not in ("转人工", "人工") else {}
     if turn.resident.phone:
@@ -129,12 +136,14 @@ def _in_mode(turn: Turn, ticket: Ticket, mode: TicketMode, text: str, answer: st
     if words.word(answer) in END_WORDS:
         answer = "结束"  # "结束了", "结束吧"
     if answer in END_WORDS or answer in words.CANCEL or answer in words.RESTART:
-        move(turn, ticket, TicketStatus.CLOSED, "居民结束了人工服务")
+        waiting = _leave(turn, ticket, withdrawn=answer not in END_WORDS)
         turn.state.consult = None
         if answer in words.RESTART:
             turn.state.reset()
             return Reply(texts.consult_restarted(), intent=None)
         ended = texts.consult_ended_by_cancel() if answer in words.CANCEL else texts.consult_ended()
+        if waiting:
+            ended = ended.replace("。", f"。{_question_kept(ticket)}", 1)
         return Reply(ended + _aside_line(turn), intent=Intent.HUMAN)
     if answer in words.STATUS:
         listing = status(turn)
@@ -149,8 +158,35 @@ def _in_mode(turn: Turn, ticket: Ticket, mode: TicketMode, text: str, answer: st
         return start_cancel(turn, number=number)
     add_note(turn, ticket, text)
     mode.at = utcnow()
+    if ticket.type == TicketType.EMERGENCY:
+        return Reply(
+            f"已补充到紧急单 {ticket.number}。急症请直接拨打 120。回复“结束”可结束人工服务。",
+            intent=Intent.HUMAN,
+            ticket_id=ticket.id,
+        )
     return Reply(
         f"已转给工作人员（单号 {ticket.number}），请稍候。回复“结束”可结束人工服务。",
         intent=Intent.HUMAN,
         ticket_id=ticket.id,
     )
+
+
+def _leave(turn: Turn, ticket: Ticket, withdrawn: bool) -> bool:
+    """The resident ends the chat; True when their question stays open for the member.
+
+    结束 leaves a question with the member (closing it is theirs); 取消 and 重新开始 withdraw it, and
+    an empty consult is closed. An emergency ticket joined by 转人工 is never closed from here.
+    """
+    if ticket.type == TicketType.EMERGENCY:
+        return False
+    if withdrawn or not has_question(turn, ticket):
+        move(turn, ticket, TicketStatus.CLOSED, "居民结束了人工服务")
+        return False
+    workflow.record(
+        session=turn.session, ticket=ticket, actor="system", action="left", note="居民离开了对话，问题待回复"
+    )
+    return True
+
+
+def _question_kept(ticket: Ticket) -> str:
+    return f"您的问题（单号 {ticket.number}）已留给工作人员，他们会在这里回复您。"

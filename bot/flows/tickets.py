@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlmodel import col, select
+
 from bot.intents import Intent
 from bot.messages import Reply
 from bot.turn import Turn
+from tickets import notify, routing, workflow
 from tickets import service as ticket_service
-from tickets import workflow
-from tickets.models import STATUS_NAMES, TYPE_NAMES, Source, Ticket
+from tickets.models import STATUS_NAMES, TYPE_NAMES, Source, Ticket, TicketEvent
 from tickets.service import Created
 
 RESIDENT = "resident"
@@ -78,20 +80,52 @@ def display_name(turn: Turn, username: str | None) -> str | None:
     return ticket_service.display_name(session=turn.session, username=username) if username else None
 
 
-def on_duty_people(turn: Turn, usernames: list[str | None]) -> str:
-    """'值班人员王伟和李芳', '值班人员王伟和一位社区工作人员', or plain '社区值班人员'."""
+def on_duty_people(turn: Turn, usernames: list[str | None], title: str = "值班人员") -> str:
+    """'值班人员王伟和李芳', '值班人员王伟和一位社区工作人员', '社区工作人员主任等 4 人', or plain '社区值班人员'."""
     people = [username for username in dict.fromkeys(usernames) if username]
     names = [name for name in (display_name(turn, username) for username in people) if name]
     if not names:
-        return "社区值班人员"
+        return f"社区{title}"
+    if len(people) > 2:
+        return f"{title}{names[0]}等 {len(people)} 人"
     unnamed = "和一位社区工作人员" if len(names) < len(people) else ""
-    return f"值班人员{'和'.join(names)}{unnamed}"
+    return f"{title}{'和'.join(names)}{unnamed}"
+
+
+def held_by_fallback(turn: Turn, ticket: Ticket) -> bool:
+    """No grid member or on-duty member holds it: an admin or staff does, until someone can."""
+    return routing.held_by_fallback(session=turn.session, ticket=ticket)
+
+
+def reached(turn: Turn, ticket: Ticket) -> notify.Reached:
+    """Who was actually sent a notice about ``ticket`` (for a simulated one: who would have been)."""
+    return notify.reached_by(session=turn.session, ticket=ticket, settings=turn.settings)
+
+
+def told(turn: Turn, ticket: Ticket, whom: notify.Reached) -> str | None:
+    """'值班人员王伟' / '社区工作群' for the reply's "已通知…"; None when nobody was sent anything."""
+    if whom.people:
+        title = "社区工作人员" if held_by_fallback(turn, ticket) else "值班人员"
+        return on_duty_people(turn, list(whom.people), title)
+    return "社区工作群" if whom.group else None
 
 
 def handled_by(turn: Turn, ticket: Ticket) -> str:
-    """'8栋网格员王伟' or '社区值班人员李娜'; plain '社区工作人员' while nobody is assigned."""
+    """'8栋网格员王伟' or '社区值班人员李娜'; plain '社区工作人员' while an admin or staff holds it."""
     person = ticket_service.responsible(session=turn.session, ticket=ticket)
-    return person.phrase if person is not None else ticket_service.STAFF_WORD
+    if person is None or held_by_fallback(turn, ticket):
+        return ticket_service.STAFF_WORD
+    return person.phrase
+
+
+def has_question(turn: Turn, ticket: Ticket) -> bool:
+    """Whether the resident left anything for the member on ``ticket`` (its opening message or a note)."""
+    if ticket.details.get("message"):
+        return True
+    query = select(TicketEvent.id).where(
+        col(TicketEvent.ticket_id) == ticket.id, col(TicketEvent.actor) == RESIDENT, col(TicketEvent.action) == "note"
+    )
+    return turn.session.exec(query).first() is not None
 
 
 def open_tickets(turn: Turn) -> list[Ticket]:

@@ -22,7 +22,7 @@ def test_zero_ends_the_cancellation_after_an_unknown_number(
     ended = me.say("0")
     assert "不取消" in ended and "没有找到" not in ended and "要取消哪一项" not in ended
     [ticket] = tickets_of(db(), me.openid)
-    assert ticket.status == "new"
+    assert ticket.status == "assigned"
     assert "要几份" in me.say("我还要抗原")  # the cancellation is over: the bot listens again
 
 
@@ -37,7 +37,7 @@ def test_the_cancel_word_at_the_which_one_question_does_not_claim_something_was_
     assert "确认取消" in me.say("取消")  # one open ticket: straight to the yes/no question
     again = me.say("取消")  # ambiguous there (cancel the ticket, or stop?): the question is asked again
     assert "确认取消" in again and "已取消" not in again
-    assert tickets_of(db(), me.openid)[0].status == "new"
+    assert tickets_of(db(), me.openid)[0].status == "assigned"
 
 
 def test_zero_ends_the_cancellation_in_the_consult_mode_too(
@@ -49,7 +49,7 @@ def test_zero_ends_the_cancellation_in_the_consult_mode_too(
     ended = me.say("0")
     assert "不取消" in ended and "人工服务中" in ended and "已转给工作人员" not in ended
     [consult] = tickets_of(db(), me.openid)
-    assert consult.status == "new"
+    assert consult.status == "assigned"
     assert notes_of(db(), consult.id or 0) == []  # "0" was not forwarded to the member
     assert "已转给工作人员" in me.say("还在吗")  # the consult goes on
 
@@ -84,7 +84,7 @@ def test_cancel_by_number_mid_request_declined_or_not_found(
     ended = me.say("0")
     assert "不取消" in ended and "买药登记" in ended and "继续" in ended
     assert "多大年纪" in me.say("继续")
-    assert tickets_of(db(), me.openid)[0].status == "new"
+    assert tickets_of(db(), me.openid)[0].status == "assigned"
 
 
 def test_cancel_by_number_mid_request_with_nothing_to_cancel_keeps_the_request(chat: Callable[..., Chat]) -> None:

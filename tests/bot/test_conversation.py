@@ -88,7 +88,7 @@ def test_help_in_the_middle_of_a_flow_repeats_the_question_not_the_numbered_menu
     assert "1. 申请抗原" not in shown and "确认取消" in shown and "023-61234567" in shown
     assert "不取消" in me.say("0")
     [ticket] = tickets_of(db(), me.openid)
-    assert ticket.status == "new"
+    assert ticket.status == "assigned"  # held by the admin: issue #15
 
 
 def test_help_during_a_request_keeps_it_and_the_answer_still_counts(chat: Callable[..., Chat]) -> None:

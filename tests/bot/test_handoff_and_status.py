@@ -26,7 +26,7 @@ def test_in_the_consult_mode_messages_go_to_the_member_until_the_resident_ends_i
     assert notes_of(session, consult.id or 0) == ["我想问下我妈的透析车怎么安排", "1"]
     assert "人工服务已结束" in me.say("结束")
     session.refresh(consult)
-    assert consult.status == "closed"
+    assert consult.status == "assigned"  # the question waits for the member (issue #15)
     assert "同意" in me.say("我要抗原")  # the bot answers again
 
 
@@ -53,7 +53,7 @@ def test_status_lists_open_tickets_with_number_type_and_status(
     request_antigen(me)
     [ticket] = tickets_of(db(), me.openid)
     listing = me.say("我登记的抗原到哪了")
-    assert ticket.number in listing and "抗原" in listing and "待分派" in listing
+    assert ticket.number in listing and "抗原" in listing and "已分派" in listing
     assert "取消" in listing
 
 
@@ -69,7 +69,7 @@ def test_cancel_a_ticket_by_number_after_a_confirmation(chat: Callable[..., Chat
     assert antigen.number in ask and "1 确认取消" in ask
     assert "不取消" in me.say("0")
     session.refresh(antigen)
-    assert antigen.status == "new"
+    assert antigen.status == "assigned"
     me.say(f"取消单号{antigen.number}")
     assert "已取消单号" in me.say("1")
     session.refresh(antigen)
@@ -95,7 +95,7 @@ def test_an_unknown_number_is_not_cancelled(chat: Callable[..., Chat], db: Calla
     reply = other.say("取消 0001")
     assert "没有可以取消" in reply
     session = db()
-    assert all(t.status == "new" for t in session.exec(select(Ticket)).all())
+    assert all(t.status == "assigned" for t in session.exec(select(Ticket)).all())
 
 
 def test_the_member_reads_the_consult_and_closes_it_through_the_api(
@@ -122,7 +122,7 @@ def test_status_in_the_middle_of_a_request_says_what_is_still_asked(chat: Callab
     request_antigen(me)
     me.say("我还要抗原")
     listing = me.say("查询进度")
-    assert "抗原：已登记" in listing and "还没办完" in listing and "要几份" in listing
+    assert "抗原：已分派" in listing and "还没办完" in listing and "要几份" in listing
     assert "领取" in me.say("1")  # the answer still goes to the pending question
 
 
@@ -144,7 +144,7 @@ def test_help_in_the_consult_mode_explains_it_and_is_not_forwarded(
         assert "请回复数字" not in reply  # a menu number would only be forwarded to the member now
     session = db()
     [consult] = tickets_of(session, me.openid)
-    assert consult.status == "new"
+    assert consult.status == "assigned"
     assert notes_of(session, consult.id or 0) == ["想问问上门服务"]
     assert "已转给工作人员" in me.say("在吗")  # a greeting is for the member
 

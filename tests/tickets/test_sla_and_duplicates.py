@@ -72,14 +72,14 @@ def test_acknowledging_stops_the_clock_and_deadlines_follow_the_settings(
     assert sla.sweep(engine=grid_map, settings=faster) == [urgent.id]
 
 
-def test_an_unrouted_ticket_is_handed_to_the_backup_when_overdue(
+def test_an_unrouted_ticket_is_held_by_the_admin_and_stays_with_them_when_overdue(
     db: Engine, tsettings: Settings, clock: FrozenClock
 ) -> None:
     from tests.tickets.conftest import add_user
 
     add_user(db, "boss", "admin", openid="oAdmin")
     ticket = _new(db, tsettings, details={"address": "99栋"})
-    assert ticket.assignee is None and ticket.backup == "boss"
+    assert ticket.assignee == "boss" and ticket.backup is None  # issue #15: never without an owner
     clock.advance(hours=5)
     sla.sweep(engine=db, settings=tsettings)
     with Session(db) as session:
