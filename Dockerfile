@@ -4,12 +4,16 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
     HOTLINE_ENV=production HOTLINE_DATA_DIR=/data
 WORKDIR /app
 COPY pyproject.toml README.md ./
-COPY hotline hotline
-COPY api api
-COPY bot bot
+COPY core core
+COPY lexicon lexicon
+COPY residents residents
 COPY knowledge knowledge
 COPY tickets tickets
-COPY residents residents
+COPY bot bot
+COPY api api
+COPY channels channels
+COPY console console
+COPY hotline hotline
 RUN pip install --no-cache-dir . && useradd --system --home /data hotline && mkdir -p /data && chown hotline /data
 USER hotline
 VOLUME /data

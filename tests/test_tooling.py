@@ -59,3 +59,10 @@ def test_no_product_module_is_over_300_lines() -> None:
         if "migrations" not in path.parts and (count := len(path.read_text(encoding="utf-8").splitlines())) > 300
     }
     assert long == {}
+
+
+def test_the_dockerfile_copies_every_product_package() -> None:
+    """The image is built from the packages one by one: a new package must be added there too."""
+    dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    missing = [package for package in PRODUCT_PACKAGES if f"COPY {package} {package}" not in dockerfile]
+    assert missing == []
