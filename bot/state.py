@@ -56,8 +56,32 @@ def _ticket_mode_json(mode: TicketMode) -> dict[str, Any]:
     return {"ticket_id": mode.ticket_id, "number": mode.number, "at": mode.at.isoformat()}
 
 
+@dataclass
+class AlarmCheck:
+    """A red flag only mentioned (the past, a pet, a story, a question): "回复 1" opens the urgent ticket."""
+
+    text: str  # the message that mentioned it, triaged again when the resident says it is happening now
+    at: datetime
+
+
+def _alarm_check(raw: Any) -> AlarmCheck | None:
+    if not isinstance(raw, dict) or not raw.get("text"):
+        return None
+    return AlarmCheck(str(raw["text"]), _when(raw.get("at")))
+
+
 # The keys this module reads; any other key found in a row is kept as it was (State.extra).
-_KNOWN = {"schema_version", "suspended", "emergency", "consult", "handoff", "choices", "notice", "editing"}
+_KNOWN = {
+    "schema_version",
+    "suspended",
+    "emergency",
+    "consult",
+    "handoff",
+    "choices",
+    "notice",
+    "editing",
+    "alarm_check",
+}
 
 
 class State:
@@ -85,6 +109,7 @@ class State:
         self.choices: list[int] = []  # knowledge-base entries offered by number
         self.notice: str | None = None  # a line said before the next reply
         self.editing = False  # a slot is asked again from the confirmation's "2 修改"
+        self.alarm_check: AlarmCheck | None = None  # the one-tap check offered after a red flag only mentioned
         self.extra: dict[str, Any] = {}
         self.load_context(context or {})
 
@@ -96,6 +121,7 @@ class State:
         self.choices = [int(choice) for choice in context.get("choices") or []]
         self.notice = context.get("notice") or None
         self.editing = bool(context.get("editing", False))
+        self.alarm_check = _alarm_check(context.get("alarm_check"))
         self.extra = {key: value for key, value in context.items() if key not in _KNOWN}
 
     @property
@@ -115,6 +141,8 @@ class State:
             data["notice"] = self.notice
         if self.editing:
             data["editing"] = True
+        if self.alarm_check is not None:
+            data["alarm_check"] = {"text": self.alarm_check.text, "at": self.alarm_check.at.isoformat()}
         return data
 
     def clear_flow(self) -> None:

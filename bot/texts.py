@@ -234,3 +234,11 @@ def member_no_resident_ticket(office_phone: str) -> str:
 def rate_limited(office_phone: str) -> str:
     """Said once to a resident who sends faster than anyone types; later messages of the minute get nothing."""
     return f"您发送得太快了，请稍等一分钟再发。我们会处理您之前的消息；急事请拨打社区电话 {office_phone}。"
+
+
+def alarm_if_now(emergency_phone: str) -> str:
+    """A red flag only mentioned (the past, a pet, a story, a general question): the advice, in conditional words."""
+    return (
+        f"如果现在就有人这样（喘不上气、胸痛、叫不醒、抽搐等），请立即拨打 120，社区应急电话 {emergency_phone}。\n"
+        "是现在有人这样吗？是的话回复“1”，我马上通知值班人员。"
+    )

@@ -11,6 +11,7 @@ from typing import Protocol
 
 from bot import policy, texts
 from bot.engine import commands
+from bot.engine.alarm_check import AlarmCheckMode
 from bot.engine.binding import BindMode
 from bot.engine.cancel import by_number, cancel_by_number
 from bot.engine.consult import ConsultMode
@@ -107,6 +108,7 @@ class RouteMode:
 MODES: tuple[Mode, ...] = (
     BlankMode(),
     BindMode(),
+    AlarmCheckMode(),
     EmergencyMode(),
     FollowUpMode(),
     ConsultMode(),

@@ -17,6 +17,7 @@ def test_the_modes_are_read_in_their_declared_order() -> None:
     assert [mode.name for mode in MODES] == [
         "blank",
         "bind",
+        "alarm check",
         "emergency",
         "emergency follow-up",
         "consult",
