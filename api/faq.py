@@ -148,3 +148,13 @@ def list_unanswered(
     """Most asked first. Staff only: residents' own words can carry names and phone numbers."""
     rows, count = faq_service.unanswered(session=session, limit=limit, offset=offset, include_resolved=include_resolved)
     return UnansweredList(data=[UnansweredPublic.of(row) for row in rows], count=count)
+
+
+@router.post("/unanswered/{question_id}/handled", response_model=UnansweredPublic)
+def mark_unanswered_handled(question_id: int, session: SessionDep, user: CurrentStaff) -> UnansweredPublic:
+    """Staff covered this question (an entry written, or nothing to add): it leaves the list."""
+    row = faq_service.mark_handled(session=session, question_id=question_id)
+    if row is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"unanswered question {question_id} not found")
+    session.commit()
+    return UnansweredPublic.of(row)

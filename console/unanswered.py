@@ -79,10 +79,7 @@ def unanswered(request: Request, session: SessionDep, viewer: StaffDep) -> Respo
 
 @router.post("/unanswered/{row_id}/done")
 def mark_done(session: SessionDep, viewer: WriterDep, row_id: int) -> Response:
-    row = session.get(UnansweredQuestion, row_id)
-    if row is not None and viewer.is_staff:
-        row.resolved = True
-        session.add(row)
+    if viewer.is_staff and faq_service.mark_handled(session=session, question_id=row_id) is not None:
         session.commit()
     return RedirectResponse("/console/unanswered", status_code=303)
 

@@ -3,23 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import getpass
 import sys
 from collections.abc import Iterator, Sequence
 
 from channels.wechat import menu
-from core.db import session_scope
 from core.settings import SettingsError, get_settings
 from hotline import retention
 from hotline.db import open_engine
 from knowledge import cli as knowledge_cli
+from residents import cli as residents_cli
 from tickets import cli as tickets_cli
-
-
-def _read_password(prompt: str = "Password: ") -> str:
-    if sys.stdin.isatty():
-        return getpass.getpass(prompt)
-    return sys.stdin.readline().rstrip("\r\n")
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -49,38 +42,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
         )  # fmt: skip
         return 0
     uvicorn.run(create_app(settings), host=args.host, port=args.port, log_config=None, access_log=False)
-    return 0
-
-
-def cmd_user_add(args: argparse.Namespace) -> int:
-    from residents import accounts
-
-    engine = open_engine(get_settings().database_url)
-    password = _read_password()
-    try:
-        with session_scope(engine) as session:
-            accounts.add_user(
-                session=session, username=args.name, role=args.role, password=password, display_name=args.display_name
-            )
-    except accounts.AccountError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    print(f"user {args.name} ({args.role}) added")
-    return 0
-
-
-def cmd_token_issue(args: argparse.Namespace) -> int:
-    from residents import accounts
-
-    engine = open_engine(get_settings().database_url)
-    try:
-        with session_scope(engine) as session:
-            token = accounts.issue_token(session=session, username=args.name)
-    except accounts.AccountError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    print(f"API token for {args.name} (shown once; send it as 'Authorization: Bearer <token>'):")
-    print(token)
     return 0
 
 
@@ -135,20 +96,14 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument("--openid", default="sim-terminal")
     chat.set_defaults(func=cmd_chat)
 
-    user = sub.add_parser("user", help="staff accounts").add_subparsers(dest="action", required=True)
-    add = user.add_parser("add", help="add a user; the password is read from standard input")
-    add.add_argument("name")
-    add.add_argument("--role", required=True, choices=["admin", "staff", "member"])
-    add.add_argument("--display-name", default="")
-    add.set_defaults(func=cmd_user_add)
-
-    token = sub.add_parser("token", help="API tokens").add_subparsers(dest="action", required=True)
-    issue = token.add_parser("issue", help="issue a new API token (printed as the last line)")
-    issue.add_argument("name")
-    issue.set_defaults(func=cmd_token_issue)
-
     # Each package offers its own commands; the order here is the order of `hotline --help`.
-    for register in (knowledge_cli.register, tickets_cli.register, menu.register, retention.register):
+    for register in (
+        residents_cli.register,
+        knowledge_cli.register,
+        tickets_cli.register,
+        menu.register,
+        retention.register,
+    ):
         register(sub)
     # Commands get a migrated engine from here, so no package below needs to know about migrations.
     parser.set_defaults(open_engine=open_engine)

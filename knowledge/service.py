@@ -237,3 +237,12 @@ def unanswered(
         counter = counter.where(col(UnansweredQuestion.resolved).is_(False))
     query = query.order_by(col(UnansweredQuestion.count).desc(), col(UnansweredQuestion.last_at).desc())
     return list(session.exec(query.offset(offset).limit(limit)).all()), session.exec(counter).one()
+
+
+def mark_handled(*, session: Session, question_id: int) -> UnansweredQuestion | None:
+    """Staff covered an unanswered question: it leaves the list until it is asked again afterwards."""
+    row = session.get(UnansweredQuestion, question_id)
+    if row is not None:
+        row.resolved = True
+        session.add(row)
+    return row

@@ -11,7 +11,7 @@ from argon2.exceptions import InvalidHashError, VerifyMismatchError
 from sqlmodel import Session, select
 
 from core.timeutil import utcnow
-from residents import binding
+from residents import binding, sessions
 from residents.binding import BindResult
 from residents.models import ApiToken, Role, User
 
@@ -101,3 +101,48 @@ def user_for_token(*, session: Session, token: str) -> User | None:
 def bind_wechat(*, session: Session, code: str, openid: str) -> BindResult:
     """绑定 <code>: bind a member's WeChat account to their staff account (see :mod:`residents.binding`)."""
     return binding.bind_wechat(session=session, code=code, openid=openid)
+
+
+def _user(session: Session, username: str) -> User:
+    user = session.exec(select(User).where(User.username == username)).first()
+    if user is None:
+        raise AccountError(f"no user {username}")
+    return user
+
+
+def list_users(*, session: Session) -> list[User]:
+    """Every staff account, by role then name."""
+    return sorted(session.exec(select(User)).all(), key=lambda u: (str(u.role), u.username))
+
+
+def set_active(*, session: Session, username: str, active: bool) -> User:
+    """Disable (its console sessions and API tokens stop working at once) or enable an account."""
+    user = _user(session, username)
+    user.active = active
+    session.add(user)
+    if not active and user.id is not None:
+        sessions.end_all(session=session, user_id=user.id)
+        revoke_tokens(session=session, username=username)
+    return user
+
+
+def reset_password(*, session: Session, username: str, password: str) -> User:
+    """A new password; the account's console sessions end, so it signs in again."""
+    if len(password) < 8:
+        raise AccountError("password must be at least 8 characters")
+    user = _user(session, username)
+    user.password_hash = _hasher.hash(password)
+    session.add(user)
+    if user.id is not None:
+        sessions.end_all(session=session, user_id=user.id)
+    return user
+
+
+def revoke_tokens(*, session: Session, username: str) -> int:
+    """Revoke every live API token of ``username``; how many there were."""
+    user = _user(session, username)
+    rows = session.exec(select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked == False)).all()  # noqa: E712
+    for row in rows:
+        row.revoked = True
+        session.add(row)
+    return len(rows)

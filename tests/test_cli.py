@@ -164,3 +164,41 @@ def test_purge_asks_before_redacting_and_cron_needs_yes(
     assert "nothing redacted" in capsys.readouterr().out
     monkeypatch.setattr(sys, "stdin", Terminal("y\n"))
     assert cli.main(["purge", "--days", "0"]) == 0
+
+
+def test_operators_list_disable_reset_and_revoke(
+    cli_env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO("a long password\n"))
+    cli.main(["user", "add", "wangwei", "--role", "member", "--display-name", "王伟"])
+    cli.main(["token", "issue", "wangwei"])
+    token = capsys.readouterr().out.strip().splitlines()[-1]
+    assert cli.main(["user", "list"]) == 0
+    listing = capsys.readouterr().out
+    assert "wangwei" in listing and "member" in listing and "active" in listing
+    engine = create_db_engine(f"sqlite:///{cli_env / 'hotline.db'}")
+
+    assert cli.main(["user", "disable", "wangwei"]) == 0
+    with Session(engine) as session:
+        assert accounts.user_for_token(session=session, token=token) is None  # disabled: no API access
+    assert "disabled" in (capsys.readouterr().out + "") and cli.main(["user", "list"]) == 0
+    assert "disabled" in capsys.readouterr().out
+    assert cli.main(["user", "enable", "wangwei"]) == 0
+    with Session(engine) as session:
+        assert accounts.user_for_token(session=session, token=token) is None  # its tokens stay revoked
+
+    monkeypatch.setattr(sys, "stdin", io.StringIO("a new long password\n"))
+    assert cli.main(["user", "reset-password", "wangwei"]) == 0
+    with Session(engine) as session:
+        user = session.exec(select(User).where(User.username == "wangwei")).one()
+        assert accounts.verify_password(user, "a new long password")
+        assert not accounts.verify_password(user, "a long password")
+
+    cli.main(["token", "issue", "wangwei"])
+    fresh = capsys.readouterr().out.strip().splitlines()[-1]
+    assert cli.main(["token", "revoke", "wangwei"]) == 0
+    assert "1 token(s)" in capsys.readouterr().out
+    with Session(engine) as session:
+        assert accounts.user_for_token(session=session, token=fresh) is None
+    assert cli.main(["user", "disable", "nobody"]) == 2
+    assert "no user nobody" in capsys.readouterr().err

@@ -316,3 +316,15 @@ def test_unanswered_questions_are_listed_with_counts_most_asked_first(
     assert [(row["text"], row["count"]) for row in body["data"]] == [("你们那边的火锅好吃吗", 2), ("明天股票会涨吗", 1)]
     limited = client.get("/api/unanswered", params={"limit": 1}, headers=admin_headers).json()
     assert len(limited["data"]) == 1 and limited["count"] == 2
+
+
+def test_staff_mark_an_unanswered_question_handled(client: TestClient, admin_headers: Headers) -> None:
+    _simulate(client, admin_headers, "明天股票会涨吗", openid="d")
+    (row,) = client.get("/api/unanswered", headers=admin_headers).json()["data"]
+    done = client.post(f"/api/unanswered/{row['id']}/handled", headers=admin_headers)
+    assert done.status_code == 200 and done.json()["resolved"] is True
+    assert client.get("/api/unanswered", headers=admin_headers).json()["count"] == 0
+    listed = client.get("/api/unanswered", params={"include_resolved": True}, headers=admin_headers).json()
+    assert listed["count"] == 1
+    assert client.post("/api/unanswered/99999/handled", headers=admin_headers).status_code == 404
+    assert client.post(f"/api/unanswered/{row['id']}/handled").status_code == 401
