@@ -7,6 +7,7 @@ assign, notes, replies) live in :mod:`tickets.workflow` and are re-exported here
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -26,6 +27,7 @@ __all__ = [
     "Created",
     "Responsible",
     "add_note",
+    "allowance_used",
     "assign",
     "create",
     "create_or_merge",
@@ -186,6 +188,10 @@ def _merge(
     merged = dict(ticket.details)
     for key, value in details.items():
         merged.setdefault(key, value)
+    # Counted things add up (3 kits then 2 more: 5 asked for), so an allowance is read off one ticket.
+    old, new = ticket.details.get("quantity"), details.get("quantity")
+    if isinstance(old, int) and isinstance(new, int) and not isinstance(old, bool):
+        merged["quantity"] = old + new
     merged.setdefault("repeats", [])
     merged["repeats"] = [*merged["repeats"], {"at": utcnow().isoformat(), **details}][-10:]
     ticket.details = merged
@@ -199,6 +205,29 @@ def _merge(
     # The system merges on the resident's behalf; ``actor`` (who asked again) is named in the note.
     record(session=session, ticket=ticket, actor="system", action="merged", note=f"{note}（{actor}）")
     notify.on_merged(session=session, ticket=ticket, settings=settings)
+
+
+def allowance_used(
+    *, session: Session, type: str, openid: str, since: datetime, address: str | None = None, simulated: bool = False
+) -> int:
+    """How many of an allowance (the ``quantity`` of ``type`` tickets) a household has asked for since ``since``.
+
+    A household is the resident and anyone who gave the same address; cancelled requests do not count,
+    merged ones count in full (their quantities are added up).
+    """
+    query = select(Ticket).where(
+        col(Ticket.type) == type, col(Ticket.created_at) >= since, col(Ticket.status) != TicketStatus.CANCELLED
+    )
+    used = 0
+    for ticket in session.exec(query):
+        if ticket.simulated != simulated:
+            continue
+        details = ticket.details or {}
+        same_home = address is not None and details.get("address") == address
+        quantity = details.get("quantity")
+        if (ticket.openid == openid or same_home) and isinstance(quantity, int) and not isinstance(quantity, bool):
+            used += quantity
+    return used
 
 
 def open_for(*, session: Session, openid: str) -> list[Ticket]:
