@@ -72,7 +72,9 @@ def cn_to_digits(text: str) -> str:
 
 
 # Words with 一 that are no number ("照顾一下", "一起"), and what may follow a counted number.
-_NOT_NUMBERS = re.compile(r"一下|一点|一些|一起|一直|一样|一般|一定|一会|一趟|统一|万一|一旦|一共|一家|一切|唯一|一边|一次性")
+_NOT_NUMBERS = re.compile(
+    r"一下|一点|一些|一起|一直|一样|一般|一定|一会|一趟|统一|万一|一旦|一共|一家|一切|唯一|一边|一次性"
+)
 _COUNTED = re.compile(r"\d+\s*(?:多|来|几)?\s*(?:口|个|人|份|盒|位|岁|周岁|板|瓶|支|袋|片|粒|包|贴|罐|套|管)")
 
 

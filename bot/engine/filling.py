@@ -28,6 +28,7 @@ HEARD_KEPT = 4
 HEARD_FOR = timedelta(minutes=30)
 
 _CONFIRM_TOKENS = tuple(sorted(lexicon.words("answers.confirm_yes"), key=len, reverse=True))
+_PARTICLES = lexicon.words("answers.command_particles") | {"的"}  # "好的啊": words, not particles alone
 _CORRECTION = lexicon.pattern("answers.correction")
 _SLOT_NAMES = lexicon.replacements("slots.slot_names")
 # What follows these words is the right value: "不是母亲，是父亲", "数量改成3盒".
@@ -85,17 +86,16 @@ def _at(value: Any) -> datetime:
         return datetime.min.replace(tzinfo=utcnow().tzinfo)
 
 
-def is_yes(answer: str) -> bool:
-    """'1', '是的', '对的，没问题', '确认无误': the reply is made only of confirmation words."""
-    rest = normalize(answer)
-    if not rest:
-        return False
+def is_yes(answer: str, words: frozenset[str] | None = None) -> bool:
+    """'1', '是的', '对的，没问题', '确认无误': the reply is made only of confirmation words (or ``words``)."""
+    tokens = _CONFIRM_TOKENS if words is None else tuple(sorted(words | _PARTICLES, key=len, reverse=True))
+    rest, meant = normalize(answer), False
     while rest:
-        token = next((token for token in _CONFIRM_TOKENS if rest.startswith(token)), None)
+        token = next((token for token in tokens if rest.startswith(token)), None)
         if token is None:
             return False
-        rest = rest[len(token) :]
-    return True
+        rest, meant = rest[len(token) :], meant or token not in _PARTICLES
+    return meant
 
 
 def named_slot(flow: Flow, text: str, slots: dict[str, Any]) -> Slot | None:

@@ -206,7 +206,7 @@ class FlowRunner:
     ) -> Reply | None:
         purpose = flow.consent_purpose or flow.title
         head = re.split(r"[，,。.!！\s]+", answer, maxsplit=1)[0]
-        if answer in YES or answer.startswith("同意") or (head in YES and not head.isdigit()):
+        if answer in YES or answer.startswith("同意") or (head in YES and not head.isdigit()) or is_yes(answer, YES):
             resident_service.record_consent(session=turn.session, resident=turn.resident, granted=True, purpose=purpose)
             # What the opening message already said is kept; the profile fills the rest.
             turn.state.slots = {**prefill(turn, flow), **turn.state.slots}

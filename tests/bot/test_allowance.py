@@ -16,7 +16,9 @@ def _first_request(me: Chat, kits: str) -> None:
     assert "单号" in done and "还可以再领" in done
 
 
-def test_a_second_request_is_held_to_what_is_left_and_merged(chat: Callable[..., Chat], db: Callable[[], Session]) -> None:
+def test_a_second_request_is_held_to_what_is_left_and_merged(
+    chat: Callable[..., Chat], db: Callable[[], Session]
+) -> None:
     me = chat()
     _first_request(me, "3")
     question = me.say("我还要抗原")

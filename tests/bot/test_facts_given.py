@@ -69,7 +69,9 @@ def test_a_family_member_at_the_medicine_question_and_then_the_medicine(chat: Ca
     assert "您多大年纪" in me.say("布洛芬")
 
 
-def test_natural_answers_for_the_household_and_the_quantity(chat: Callable[..., Chat], db: Callable[[], Session]) -> None:
+def test_natural_answers_for_the_household_and_the_quantity(
+    chat: Callable[..., Chat], db: Callable[[], Session]
+) -> None:
     me = chat()
     me.say("我要抗原")
     me.say("同意")
