@@ -42,6 +42,10 @@ __all__ = [
 ]
 
 
+# Requests counted against a household allowance (每户最多 N 份): their quantities add up when merged.
+ALLOWANCE_TYPES = frozenset({"antigen"})
+
+
 @dataclass(frozen=True)
 class Created:
     ticket: Ticket
@@ -188,9 +192,9 @@ def _merge(
     merged = dict(ticket.details)
     for key, value in details.items():
         merged.setdefault(key, value)
-    # Counted things add up (3 kits then 2 more: 5 asked for), so an allowance is read off one ticket.
+    # Kits under an allowance add up (3 then 2 more: 5 asked for), so the allowance is read off one ticket.
     old, new = ticket.details.get("quantity"), details.get("quantity")
-    if isinstance(old, int) and isinstance(new, int) and not isinstance(old, bool):
+    if ticket.type in ALLOWANCE_TYPES and isinstance(old, int) and isinstance(new, int):
         merged["quantity"] = old + new
     merged.setdefault("repeats", [])
     merged["repeats"] = [*merged["repeats"], {"at": utcnow().isoformat(), **details}][-10:]

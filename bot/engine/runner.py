@@ -17,6 +17,7 @@ from bot.engine.filling import correct, fill, heard, is_yes, prefill, remember, 
 from bot.flows import FLOWS
 from bot.flows.base import Flow, Reask, Slot, Stop
 from bot.messages import Reply
+from bot.parsing import normalize
 from bot.state import SuspendedFlow
 from bot.turn import Turn
 from core.timeutil import utcnow
@@ -31,6 +32,9 @@ NO = lexicon.words("answers.consent_no")
 CONFIRM_EDIT = lexicon.words("answers.confirm_edit")
 CONFIRM_NO = lexicon.words("answers.confirm_no")
 
+
+# An answer this short answers only the question asked: "4个" to "几口人" is no quantity as well.
+SHORT_ANSWER = 4
 
 # A longer answer to the consent question is no yes or no but something else: a question before
 # deciding ("买药要钱不"), or another request. Yes/no words are at most a few characters.
@@ -113,7 +117,8 @@ class FlowRunner:
             state.clear_flow()
             return Reply(stop.message, intent="cancel")
         state.slots[slot.name] = value
-        fill(turn, flow, text, skip=slot.name)  # "8栋1单元302，电话138…" answers two questions
+        if len(normalize(text)) > SHORT_ANSWER:
+            fill(turn, flow, text, skip=slot.name)  # "8栋1单元302，电话138…" answers two questions
         return self._next(turn, flow)
 
     def _next(self, turn: Turn, flow: Flow) -> Reply:
