@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, or_, select
 
 from core.settings import Settings
 from core.timeutil import utcnow
@@ -219,8 +219,14 @@ def allowance_used(
     A household is the resident and anyone who gave the same address; cancelled requests do not count,
     merged ones count in full (their quantities are added up).
     """
+    building = routing.building_of(details={"address": address}, resident=None) if address else None
+    # Only the resident's tickets and those of their building are read, not the whole community's.
+    mine = col(Ticket.openid) == openid
     query = select(Ticket).where(
-        col(Ticket.type) == type, col(Ticket.created_at) >= since, col(Ticket.status) != TicketStatus.CANCELLED
+        col(Ticket.type) == type,
+        col(Ticket.created_at) >= since,
+        col(Ticket.status) != TicketStatus.CANCELLED,
+        or_(mine, col(Ticket.building) == building) if building else mine,
     )
     used = 0
     for ticket in session.exec(query):

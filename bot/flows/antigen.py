@@ -16,7 +16,7 @@ from typing import Any
 
 import lexicon
 from bot.audience import Audience
-from bot.flows.base import Flow, Reask, Slot
+from bot.flows.base import Flow, Reask, Slot, Stop
 from bot.flows.contact import ADDRESS, DELIVERY_SLOT, NAME, PHONE, ContactValidators, display_contact
 from bot.flows.facts import household_in
 from bot.flows.tickets import open_ticket, registered
@@ -67,8 +67,8 @@ class AntigenFlow(ContactValidators, Flow):
         note = f"，您家已登记 {used} 份，还可以领 {self.remaining(turn, slots)} 份" if used else ""
         return {"allowance": turn.community.antigen_allowance, "days": ALLOWANCE_DAYS, "used": note}
 
-    def unavailable(self, turn: Turn) -> str | None:
-        if self.remaining(turn) > 0:
+    def unavailable(self, turn: Turn, slots: dict[str, Any] | None = None) -> str | None:
+        if self.remaining(turn, slots) > 0:
             return None
         allowance = turn.community.antigen_allowance
         return (
@@ -83,6 +83,12 @@ class AntigenFlow(ContactValidators, Flow):
             found["quantity"] = kits[-1]
         return found
 
+    def settle(self, turn: Turn, slots: dict[str, Any]) -> None:
+        # Once the address is known, kits asked for by others of the household count too: asked again.
+        quantity = slots.get("quantity")
+        if isinstance(quantity, int) and "address" in slots and quantity > self.remaining(turn, slots):
+            del slots["quantity"]
+
     def validate_household_size(self, text: str, turn: Turn, slots: dict[str, Any]) -> int:
         count = household_in(text) or parse_count(text)
         if count is None or not 1 <= count <= 30:
@@ -91,6 +97,8 @@ class AntigenFlow(ContactValidators, Flow):
 
     def validate_quantity(self, text: str, turn: Turn, slots: dict[str, Any]) -> int:
         allowance, left = turn.community.antigen_allowance, self.remaining(turn, slots)
+        if left == 0:
+            raise Stop(self.unavailable(turn, slots) or "")
         kits = [n for n, unit in counts_in(text) if unit in _KIT_UNITS]
         count = kits[-1] if kits else parse_count(text)
         if count is None or count < 1:

@@ -51,3 +51,22 @@ def test_more_than_is_left_in_the_first_message_is_not_taken(chat: Callable[...,
     _first_request(me, "2")
     question = me.say("我要4个抗原")
     assert "还可以领 2 份" in question and "您要几份" in question  # 4 is more than is left: asked
+
+
+def test_another_account_at_the_same_address_shares_the_allowance(
+    chat: Callable[..., Chat], db: Callable[[], Session]
+) -> None:
+    _first_request(chat("oHusband"), "3")
+    wife = chat("oWife")
+    wife.say("我要抗原")
+    wife.say("同意")
+    wife.say("3")
+    wife.say("2")
+    wife.say("1")
+    again = wife.say("8栋1单元302")  # the household's address: its 3 kits count
+    assert "已登记 3 份" in again and "还可以领 1 份" in again
+    wife.say("1")
+    wife.say("李女士 13900001111")
+    assert "单号" in wife.say("1")
+    [ticket] = tickets_of(db(), "oWife")
+    assert ticket.details["quantity"] == 1
