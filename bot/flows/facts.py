@@ -31,9 +31,12 @@ _PICK_UP_IN_TEXT = lexicon.pattern("answers.pick_up_in_text")
 _NAMES = (
     re.compile(rf"(?:我|本人|联系人)?姓({_SURNAMES})(?!{_HONORIFIC})"),
     re.compile(rf"(?:我|本人|联系人)?姓((?:{_SURNAMES})(?:{_HONORIFIC}))"),
-    re.compile(r"(?:我叫|我是|联系人是?|叫我|称呼我?)([\u4e00-\u9fa5]{2,4}?)(?=[，,。\s\d电手]|$|的?(?:电话|手机))"),
+    re.compile(r"(?:我叫|联系人是?|叫我)([\u4e00-\u9fa5]{2,4}?)(?=[，,。\s\d电手]|$|的?(?:电话|手机)|就行|就好)"),
+    re.compile(rf"我是((?:{_SURNAMES})[\u4e00-\u9fa5]{{1,3}}?)(?=[，,。\s\d电手]|$|的?(?:电话|手机))"),
     re.compile(rf"((?:{_SURNAMES})(?:{_HONORIFIC}))"),
-    re.compile(rf"((?:老|小)(?:{_SURNAMES}))(?![\u4e00-\u9fa5]{{0,1}}(?:区|路|街|村|楼|栋))"),
+    re.compile(
+        rf"((?:老|小)(?:{_SURNAMES}))(?![\u4e00-\u9fa5]?(?:区|路|街|村|楼|栋)|病|头|家|人|年|板|师|乡|子|爷|太)"
+    ),
 )
 _NOT_NAMES = re.compile(r"^(?:本人|自己|社区|居民|一个|他|她|孩子|老人|病人)")
 # "我是她女儿": the resident says who they are, not whom the request is for.
