@@ -22,6 +22,7 @@ _SELF_IN_TEXT = lexicon.pattern("answers.self_in_text")
 _CONDITIONS = lexicon.replacements("slots.conditions")
 _CHRONIC = lexicon.words("slots.chronic_labels")
 _SYMPTOMS = lexicon.pattern("slots.symptoms")
+_OWN_SYMPTOM = re.compile(rf"(?:{_SYMPTOMS.pattern})(?![^，,。]{{0,3}}药)")
 _SURNAMES = "|".join(sorted(lexicon.words("slots.surnames"), key=len, reverse=True))
 _HONORIFIC = lexicon.pattern("slots.honorifics").pattern
 _DELIVERY_IN_TEXT = lexicon.pattern("answers.delivery_in_text")
@@ -77,6 +78,9 @@ def who_in(text: str) -> str | None:
     if relation:
         return relation
     if _SELF_IN_TEXT.search(text) or re.search(r"我(?:今年|已经|都)?(?:\d{2,3}|[七八九]十)", text):
+        return SELF
+    # Nobody else named, the resident speaks of themself and of an illness: it is for them.
+    if "我" in text and not re.search(r"我们|家里人|家人", text) and _OWN_SYMPTOM.search(text):
         return SELF
     return None
 
