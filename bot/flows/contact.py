@@ -93,6 +93,8 @@ class ContactValidators:
         if age is None:
             raise Reask("请回复年龄数字，如 72；婴儿可回复 8个月。")
         who = slots.get("who")
+        if implausible_age(who, age) and who == SELF:
+            raise Reask(f"{age}岁？请回复您的年龄，如 45。")
         if implausible_age(who, age):
             raise Reask(f"{age}岁？您是说{whose(who)}吗？请回复{whose(who)}的年龄，如 78。")
         return age
