@@ -129,7 +129,11 @@ def confirm_footer() -> str:
 
 def choose_slot_to_edit(options: list[str]) -> str:
     lines = "\n".join(f"{i}. {name}" for i, name in enumerate(options, 1))
-    return f"要修改哪一项？请回复数字：\n{lines}"
+    return f"要修改哪一项？请回复数字：\n{lines}\n不用改了回复 0。"
+
+
+def corrected() -> str:
+    return "好的，已改过来。"
 
 
 def flow_timed_out(title: str) -> str:

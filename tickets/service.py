@@ -7,9 +7,10 @@ assign, notes, replies) live in :mod:`tickets.workflow` and are re-exported here
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, or_, select
 
 from core.settings import Settings
 from core.timeutil import utcnow
@@ -26,6 +27,7 @@ __all__ = [
     "Created",
     "Responsible",
     "add_note",
+    "allowance_used",
     "assign",
     "create",
     "create_or_merge",
@@ -38,6 +40,10 @@ __all__ = [
     "timeline",
     "transition",
 ]
+
+
+# Requests counted against a household allowance (每户最多 N 份): their quantities add up when merged.
+ALLOWANCE_TYPES = frozenset({"antigen"})
 
 
 @dataclass(frozen=True)
@@ -186,6 +192,10 @@ def _merge(
     merged = dict(ticket.details)
     for key, value in details.items():
         merged.setdefault(key, value)
+    # Kits under an allowance add up (3 then 2 more: 5 asked for), so the allowance is read off one ticket.
+    old, new = ticket.details.get("quantity"), details.get("quantity")
+    if ticket.type in ALLOWANCE_TYPES and isinstance(old, int) and isinstance(new, int):
+        merged["quantity"] = old + new
     merged.setdefault("repeats", [])
     merged["repeats"] = [*merged["repeats"], {"at": utcnow().isoformat(), **details}][-10:]
     ticket.details = merged
@@ -199,6 +209,35 @@ def _merge(
     # The system merges on the resident's behalf; ``actor`` (who asked again) is named in the note.
     record(session=session, ticket=ticket, actor="system", action="merged", note=f"{note}（{actor}）")
     notify.on_merged(session=session, ticket=ticket, settings=settings)
+
+
+def allowance_used(
+    *, session: Session, type: str, openid: str, since: datetime, address: str | None = None, simulated: bool = False
+) -> int:
+    """How many of an allowance (the ``quantity`` of ``type`` tickets) a household has asked for since ``since``.
+
+    A household is the resident and anyone who gave the same address; cancelled requests do not count,
+    merged ones count in full (their quantities are added up).
+    """
+    building = routing.building_of(details={"address": address}, resident=None) if address else None
+    # Only the resident's tickets and those of their building are read, not the whole community's.
+    mine = col(Ticket.openid) == openid
+    query = select(Ticket).where(
+        col(Ticket.type) == type,
+        col(Ticket.created_at) >= since,
+        col(Ticket.status) != TicketStatus.CANCELLED,
+        or_(mine, col(Ticket.building) == building) if building else mine,
+    )
+    used = 0
+    for ticket in session.exec(query):
+        if ticket.simulated != simulated:
+            continue
+        details = ticket.details or {}
+        same_home = address is not None and details.get("address") == address
+        quantity = details.get("quantity")
+        if (ticket.openid == openid or same_home) and isinstance(quantity, int) and not isinstance(quantity, bool):
+            used += quantity
+    return used
 
 
 def open_for(*, session: Session, openid: str) -> list[Ticket]:

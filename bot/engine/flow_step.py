@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot import policy, texts
 from bot.engine.cancel import with_aside
+from bot.engine.filling import hear
 from bot.engine.message import Message
 from bot.engine.runner import CONSENT, runner
 from bot.engine.starting import route_of, start, start_routed
@@ -29,6 +30,7 @@ class FlowStepMode:
     def handles(self, turn: Turn, message: Message) -> Reply | None:
         state = turn.state
         if state.flow is None:
+            hear(turn, message.text)  # a request started later uses what is said now ("我妈80多了")
             return None
         if runner.live(turn) is None:
             title = runner.flows[state.flow].title if state.flow in runner.flows else "上次"

@@ -6,15 +6,18 @@ is put aside and brought back ("继续").
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 import lexicon
 from bot import texts
+from bot.engine.filling import correct, fill, heard, is_yes, prefill, remember, states_other_facts
 from bot.flows import FLOWS
 from bot.flows.base import Flow, Reask, Slot, Stop
 from bot.messages import Reply
+from bot.parsing import normalize
 from bot.state import SuspendedFlow
 from bot.turn import Turn
 from core.timeutil import utcnow
@@ -26,10 +29,12 @@ EDIT = "edit"
 
 YES = lexicon.words("answers.consent_yes")
 NO = lexicon.words("answers.consent_no")
-CONFIRM_YES = lexicon.words("answers.confirm_yes")
 CONFIRM_EDIT = lexicon.words("answers.confirm_edit")
 CONFIRM_NO = lexicon.words("answers.confirm_no")
 
+
+# An answer this short answers only the question asked: "4个" to "几口人" is no quantity as well.
+SHORT_ANSWER = 4
 
 # A longer answer to the consent question is no yes or no but something else: a question before
 # deciding ("买药要钱不"), or another request. Yes/no words are at most a few characters.
@@ -58,9 +63,17 @@ class FlowRunner:
         slots the caller knows (the ticket number in "取消 0031").
         """
         state = turn.state
-        given = {**flow.extract(text, turn), **(initial or {})} if text or initial else {}
+        reason = flow.unavailable(turn)
+        if reason is not None:
+            state.clear_flow()
+            return Reply(reply_prefix + reason, intent=flow.name)
         state.flow, state.step = flow.name, None
-        state.slots = {**self._prefill(turn, flow), **given}
+        state.slots = prefill(turn, flow)
+        # What was said before and in the opening message is used, not asked again ("我妈80多岁了…").
+        for said in [*heard(turn), text]:
+            if said:
+                fill(turn, flow, said)
+        state.slots.update(initial or {})
         if flow.consent_purpose and turn.resident.consent is not True:
             # Asked once; after a refusal the flow waits at the consent step so that a later
             # "同意" carries on, while anything else is handled as a fresh message.
@@ -84,22 +97,33 @@ class FlowRunner:
         if state.step == CONSENT:
             return self._consent(turn, flow, answer, fallback)
         if state.step == CONFIRM:
-            return self._confirm(turn, flow, answer)
+            return self._confirm(turn, flow, answer, text)
         if state.step == EDIT:
             return self._choose_edit(turn, flow, answer)
         slot = self._slot(flow, state.step)
         if slot is None:
             return self._advance(turn, flow)
         try:
-            state.slots[slot.name] = flow.validate(slot, text, turn, state.slots)
+            if states_other_facts(turn, flow, slot, text):
+                raise Reask(flow.prompt(slot, turn, state.slots))  # "给我自己买" is no medicine's name
+            value = flow.validate(slot, text, turn, state.slots)
         except Reask as reask:
+            # No answer to this question, but maybe to others ("我姓李" at the phone question).
+            if fill(turn, flow, text):
+                return self._next(turn, flow)
             other = fallback() if fallback is not None else None
             return other if other is not None else Reply(reask.message, intent=flow.name)
         except Stop as stop:
             state.clear_flow()
             return Reply(stop.message, intent="cancel")
-        if state.editing:
-            state.editing = False
+        state.slots[slot.name] = value
+        if len(normalize(text)) > SHORT_ANSWER:
+            fill(turn, flow, text, skip=slot.name)  # "8栋1单元302，电话138…" answers two questions
+        return self._next(turn, flow)
+
+    def _next(self, turn: Turn, flow: Flow) -> Reply:
+        if turn.state.editing and turn.state.step in turn.state.slots:
+            turn.state.editing = False
             return self._to_confirm(turn, flow)
         return self._advance(turn, flow)
 
@@ -156,7 +180,7 @@ class FlowRunner:
         if state.step == CONSENT:
             return answer in YES or answer in NO or answer.startswith(("同意", "不同意"))
         if state.step == CONFIRM:
-            return answer in CONFIRM_YES or answer in CONFIRM_NO or answer in CONFIRM_EDIT
+            return is_yes(answer) or answer in CONFIRM_NO or answer in CONFIRM_EDIT
         if state.step == EDIT:
             return answer.isdigit()
         slot = self._slot(flow, state.step)
@@ -186,10 +210,12 @@ class FlowRunner:
         self, turn: Turn, flow: Flow, answer: str, fallback: Callable[[], Reply | None] | None = None
     ) -> Reply | None:
         purpose = flow.consent_purpose or flow.title
-        if answer in YES or answer.startswith("同意"):
+        head = re.split(r"[，,。.!！\s]+", answer, maxsplit=1)[0]
+        if answer in YES or answer.startswith("同意") or (head in YES and not head.isdigit()) or is_yes(answer, YES):
             resident_service.record_consent(session=turn.session, resident=turn.resident, granted=True, purpose=purpose)
             # What the opening message already said is kept; the profile fills the rest.
-            turn.state.slots = {**self._prefill(turn, flow), **turn.state.slots}
+            turn.state.slots = {**prefill(turn, flow), **turn.state.slots}
+            fill(turn, flow, answer)  # "同意，我妈今年82了"
             return self._advance(turn, flow, prefix=texts.consent_granted() + "\n")
         if answer in NO or answer.startswith("不同意"):
             resident_service.record_consent(
@@ -207,10 +233,10 @@ class FlowRunner:
             return None
         return Reply(texts.consent_reask(), intent=flow.name)
 
-    def _confirm(self, turn: Turn, flow: Flow, answer: str) -> Reply:
-        if answer in CONFIRM_YES:
+    def _confirm(self, turn: Turn, flow: Flow, answer: str, text: str = "") -> Reply:
+        if is_yes(answer):
             slots = dict(turn.state.slots)
-            self._remember(turn, flow, slots)
+            remember(turn, flow, slots)
             turn.state.clear_flow()
             return flow.complete(turn, slots)
         if answer in CONFIRM_EDIT and flow.editable:
@@ -221,10 +247,21 @@ class FlowRunner:
         if answer in CONFIRM_NO or (answer in CONFIRM_EDIT and not flow.editable):
             turn.state.clear_flow()
             return Reply(flow.aborted(), intent="cancel")
+        corrected = correct(turn, flow, text or answer) if flow.editable else None
+        if corrected is True:
+            return self._to_confirm(turn, flow, prefix=texts.corrected() + "\n")
+        if isinstance(corrected, Slot):  # "地址错了": that question again, the rest is kept
+            turn.state.step, turn.state.editing = corrected.name, True
+            return Reply(flow.prompt(corrected, turn, turn.state.slots), intent=flow.name)
+        if corrected is False:
+            turn.state.step = EDIT
+            return self._choose_edit(turn, flow, "")
         return Reply(f"{flow.summary(turn, turn.state.slots)}\n{flow.confirm_footer()}", intent=flow.name)
 
     def _choose_edit(self, turn: Turn, flow: Flow, answer: str) -> Reply:
         options = self._asked(flow, turn.state.slots)
+        if answer == "0":  # nothing to change after all
+            return self._to_confirm(turn, flow)
         if answer.isdigit() and 1 <= int(answer) <= len(options):
             slot = options[int(answer) - 1]
             turn.state.step = slot.name
@@ -255,29 +292,6 @@ class FlowRunner:
     @staticmethod
     def _asked(flow: Flow, slots: dict[str, Any]) -> list[Slot]:
         return [slot for slot in flow.slots if slot.name in slots]
-
-    @staticmethod
-    def _prefill(turn: Turn, flow: Flow) -> dict[str, Any]:
-        """A returning resident who agreed only confirms what we remember."""
-        if turn.resident.consent is not True:
-            return {}
-        values = {}
-        for slot in flow.slots:
-            if slot.profile and getattr(turn.resident, slot.profile, None):
-                values[slot.name] = getattr(turn.resident, slot.profile)
-        return values
-
-    @staticmethod
-    def _remember(turn: Turn, flow: Flow, slots: dict[str, Any]) -> None:
-        if turn.resident.consent is not True:
-            return
-        for slot in flow.slots:
-            if slot.profile and slot.name in slots:
-                setattr(turn.resident, slot.profile, slots[slot.name])
-                if slot.profile == "address":
-                    turn.resident.building = resident_service.building_name(str(slots[slot.name]))
-        turn.resident.updated_at = utcnow()
-        turn.session.add(turn.resident)
 
 
 runner = FlowRunner(FLOWS)

@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 
 from bot import texts
 from bot.audience import Audience
+from bot.flows.facts import facts_in
 from bot.messages import Reply
 from bot.turn import Turn
 
@@ -42,7 +43,7 @@ class Slot:
 
 
 def never(slots: dict[str, Any]) -> bool:
-    """For a slot filled only as a by-product of another answer (the name given with the phone)."""
+    """For a slot filled only as a by-product of another answer."""
     return False
 
 
@@ -70,9 +71,24 @@ class Flow:
     def prompt(self, slot: Slot, turn: Turn, slots: dict[str, Any]) -> str:
         return slot.prompt.format(**self.prompt_vars(turn, slots))
 
+    # Slots whose validator takes any words (a symptom, a hospital): a message that states other facts
+    # and none of these is no answer to them ("给我自己买" at "需要哪种药").
+    free_text: ClassVar[frozenset[str]] = frozenset()
+
     def extract(self, text: str, turn: Turn) -> dict[str, Any]:
-        """Slots the opening message already answers ("我要 4 份抗原"), so they are not asked again."""
-        return {}
+        """Slots any message states in passing ("我妈80多岁了", "我姓李，电话139…"), so they are not asked.
+
+        The facts of :func:`bot.flows.facts.facts_in` this flow has slots for; flows add their own.
+        """
+        names = {slot.name for slot in self.slots}
+        return {name: value for name, value in facts_in(text).items() if name in names}
+
+    def settle(self, turn: Turn, slots: dict[str, Any]) -> None:
+        """Drop what cannot stand together (an age no mother can be); called after facts are added."""
+
+    def unavailable(self, turn: Turn) -> str | None:
+        """Why the request cannot be made now (the allowance is used up); None when it can."""
+        return None
 
     def validate(self, slot: Slot, text: str, turn: Turn, slots: dict[str, Any]) -> Any:
         validator = getattr(self, f"validate_{slot.name}", None)

@@ -2,7 +2,8 @@
 delivery or pick-up, then a confirmation before the ticket.
 
 The vulnerability answers end up as the ticket's priority keys (age, lives_alone, pregnant, infant,
-chronic, conditions): key groups are served first (民发〔2023〕5号).
+chronic, conditions): key groups are served first (民发〔2023〕5号). What the resident said in passing
+(an age, an illness, a medicine's name, how many) fills its slot and is only confirmed.
 """
 
 from __future__ import annotations
@@ -19,17 +20,19 @@ from bot.flows.contact import (
     DELIVERY_SLOT,
     NAME,
     PHONE,
-    SELF,
     WHO_PROMPT,
     ContactValidators,
     display_contact,
-    relation_in,
+    implausible_age,
+    may_be_pregnant,
     vulnerability,
+    whose,
 )
+from bot.flows.facts import SELF, conditions_in
 from bot.flows.tickets import open_ticket, registered
 from bot.intents import Intent
 from bot.messages import Reply
-from bot.parsing import normalize
+from bot.parsing import counts_in, normalize, parse_count
 from bot.turn import Turn
 from tickets.models import TicketType
 
@@ -38,8 +41,9 @@ KINDS = ("退烧药", "止痛药", "止咳药", "慢性病常用药")
 _KIND_WORDS = lexicon.replacements("slots.medicine_kinds")
 _SPECIFIC = lexicon.pattern("slots.medicine_names")
 CONDITIONS = ("怀孕", "独自居住", "慢性病（高血压、糖尿病、心脏病等）", "药物过敏")
-_CONDITION_WORDS = lexicon.replacements("slots.medicine_conditions")
 _NONE = lexicon.pattern("answers.none")
+# A medicine written in words we do not list still reads like one (…片, …胶囊, …颗粒).
+_LOOKS_LIKE_MEDICINE = re.compile(r"药|片|胶囊|颗粒|丸|液|膏|散|糖浆|冲剂|素|林|芬|平|沙坦|地平|针|贴")
 
 
 def _numbers(text: str, high: int) -> list[int] | None:
@@ -54,15 +58,32 @@ def _numbers(text: str, high: int) -> list[int] | None:
 def medicines_in(text: str) -> list[str]:
     """The kinds named in ``text``; a specific name is kept: '布洛芬' -> ['退烧药（布洛芬）']."""
     norm = normalize(text)
-    specific = _SPECIFIC.findall(norm)
-    found = []
+    specific = [name.replace("的", "") for name in _SPECIFIC.findall(norm)]
+    found, placed = [], set()
     for pattern, kind in _KIND_WORDS:
         if pattern.search(norm):
             names = [s for s in specific if pattern.search(s)]
+            placed.update(names)
             found.append(f"{kind}（{'、'.join(dict.fromkeys(names))}）" if names else kind)
-    if "连花清瘟" in specific:
-        found.append("连花清瘟")
+    # A name no kind covers (连花清瘟, 感冒药, 阿莫西林) is kept as it is.
+    found += [name for name in dict.fromkeys(specific) if name not in placed]
     return found
+
+
+def quantity_of(text: str, units: bool = False) -> str | None:
+    """'两盒' -> '2盒', '布洛芬一盒，降压药两盒' -> '1盒、2盒'; with ``units`` a count needs its unit."""
+    counts = [(n, unit) for n, unit in counts_in(text) if n > 0 and (unit != "个" or not units)]
+    if counts:
+        return "、".join(f"{n}{unit}" for n, unit in counts)
+    if units:
+        return None
+    count = parse_count(text)
+    return f"{count}盒" if count is not None and count > 0 else None
+
+
+def condition_options(slots: dict[str, Any]) -> list[str]:
+    """The choices that fit the person: no pregnancy for an 80-year-old mother or a father."""
+    return [c for c in CONDITIONS if c != "怀孕" or may_be_pregnant(slots)]
 
 
 class MedicineFlow(ContactValidators, Flow):
@@ -71,6 +92,7 @@ class MedicineFlow(ContactValidators, Flow):
     intents = (Intent.MEDICINE,)
     audience = Audience.RESIDENT
     consent_purpose = "登记用药需求、安排送药"
+    free_text = frozenset({"medicines"})
     slots = (
         Slot(
             "medicines",
@@ -81,12 +103,7 @@ class MedicineFlow(ContactValidators, Flow):
         ),
         Slot("who", "用药人", WHO_PROMPT),
         Slot("age", "年龄", AGE_PROMPT),
-        Slot(
-            "conditions",
-            "特殊情况",
-            "{whom}有以下情况吗？可多选，回复数字（如 1 3），都没有回复 0：\n"
-            + "\n".join(f"{i}. {c}" for i, c in enumerate(CONDITIONS, 1)),
-        ),
+        Slot("conditions", "特殊情况", "{whom}有以下情况吗？可多选，回复数字（如 1 3），都没有回复 0：\n{options}"),
         Slot("quantity", "数量", "需要多少？（如 1盒；慢性病药请写药名和数量，如 硝苯地平 2盒）"),
         DELIVERY_SLOT,
         ADDRESS,
@@ -96,18 +113,29 @@ class MedicineFlow(ContactValidators, Flow):
 
     def prompt_vars(self, turn: Turn, slots: dict[str, Any]) -> dict[str, Any]:
         who = slots.get("who", SELF)
-        whom = "您" if who == SELF else f"您的{who}" if who not in ("家人", "邻居", "亲友") else "用药人"
-        return {"who": "用药人" if who != SELF else "您", "whom": whom}
+        options = "\n".join(f"{i}. {c}" for i, c in enumerate(condition_options(slots), 1))
+        return {
+            "who": "用药人" if who != SELF else "您",
+            "whose": whose(who) if who != SELF else "您",
+            "whom": whose(who),
+            "options": options,
+        }
 
     def extract(self, text: str, turn: Turn) -> dict[str, Any]:
-        found: dict[str, Any] = {}
+        found = super().extract(text, turn)
         medicines = medicines_in(text)
         if medicines:
             found["medicines"] = medicines
-        relation = relation_in(re.sub(r"^我要|我想|我需要", "", text))
-        if relation:
-            found["who"] = relation
+        quantity = quantity_of(text, units=True)
+        if quantity:
+            found["quantity"] = quantity
         return found
+
+    def settle(self, turn: Turn, slots: dict[str, Any]) -> None:
+        if isinstance(slots.get("age"), int) and implausible_age(slots.get("who"), slots["age"]):
+            del slots["age"]
+        if "conditions" in slots and not may_be_pregnant(slots):
+            slots["conditions"] = [c for c in slots["conditions"] if c != "怀孕"]
 
     def validate_medicines(self, text: str, turn: Turn, slots: dict[str, Any]) -> list[str]:
         numbers = _numbers(text, len(KINDS))
@@ -116,8 +144,8 @@ class MedicineFlow(ContactValidators, Flow):
         found = medicines_in(text)
         if found:
             return found
-        answer = text.strip()
-        if answer.isdigit() or len(answer) < 2:
+        answer = text.strip().rstrip("。.!！")
+        if answer.isdigit() or len(answer) < 2 or not _LOOKS_LIKE_MEDICINE.search(answer):
             raise Reask("请回复 1 到 4 的数字（可多选，如 1 3），或直接写药名，如 布洛芬。")
         return [answer]  # a medicine we do not list: the member reads it as written
 
@@ -125,23 +153,24 @@ class MedicineFlow(ContactValidators, Flow):
         answer = text.strip()
         if _NONE.match(answer):
             return []
-        numbers = _numbers(answer, len(CONDITIONS))
+        options = condition_options(slots)
+        numbers = _numbers(answer, len(options))
         if numbers:
-            return [CONDITIONS[n - 1].split("（")[0] for n in numbers]
-        found = [label for pattern, label in _CONDITION_WORDS if pattern.search(answer)]
+            return [options[n - 1].split("（")[0] for n in numbers]
+        found = conditions_in(answer)
         if found:
-            # Keep the resident's own words too: "高血压" tells the member more than "慢性病".
-            return [*found, answer] if len(answer) <= 20 and answer not in found else found
-        raise Reask("请回复数字，如 1 或 1 3；都没有回复 0。")
+            return found
+        if re.search(r"\d", answer) or len(answer) > 20:
+            raise Reask(f"请回复数字，如 1 或 1 {len(options)}；都没有回复 0。")
+        return [answer.rstrip("。.!！")]  # an illness we do not list, in the resident's words
 
     def validate_quantity(self, text: str, turn: Turn, slots: dict[str, Any]) -> str:
-        answer = text.strip()
-        if not re.search(r"\d|[一二两三四五六七八九十半几]", answer):
+        quantity = quantity_of(text)
+        if quantity is None:
+            if re.search(r"(?<!\d)0(?!\d)|零", text):
+                raise Reask("数量至少要 1，请写需要多少，如 1盒 或 2板。")
             raise Reask("请写数量，如 1盒 或 2板。")
-        numbers = re.findall(r"\d+", answer)
-        if numbers and all(int(n) == 0 for n in numbers) and not re.search(r"[一二两三四五六七八九十半几]", answer):
-            raise Reask("数量至少要 1，请写需要多少，如 1盒 或 2板。")
-        return answer
+        return quantity
 
     def display(self, slot: Slot, value: Any) -> str:
         shown = display_contact(slot, value)
@@ -151,8 +180,19 @@ class MedicineFlow(ContactValidators, Flow):
         details = {**slots, **vulnerability(slots)}
         created = open_ticket(turn, TicketType.MEDICINE, details)
         return Reply(
-            f"{registered(turn, created, self.title)}"
-            "用药前请看说明书，孕妇、婴幼儿用药请先问医生。回复“查询进度”可查看处理情况。",
+            f"{registered(turn, created, self.title)}{_advice(details)}回复“查询进度”可查看处理情况。",
             intent=self.name,
             ticket_id=created.ticket.id,
         )
+
+
+def _advice(details: dict[str, Any]) -> str:
+    """A word of care that fits the person: pregnancy, a small child, an older adult."""
+    age = details.get("age")
+    if details.get("pregnant"):
+        return "用药前请看说明书，孕期用药请先问医生。"
+    if isinstance(age, int) and age < 12:
+        return "用药前请看说明书，儿童用药要按年龄和体重，请先问医生。"
+    if isinstance(age, int) and age >= 65:
+        return "用药前请看说明书，老人同时吃几种药时请先问医生。"
+    return "用药前请看说明书。"

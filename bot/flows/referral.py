@@ -17,13 +17,15 @@ from bot.flows.contact import (
     AGE_PROMPT,
     NAME,
     PHONE,
-    SELF,
     WHO_PROMPT,
     ContactValidators,
     display_contact,
-    relation_in,
+    implausible_age,
+    may_be_pregnant,
     vulnerability,
+    whose,
 )
+from bot.flows.facts import SELF, conditions_in
 from bot.flows.tickets import handled_by, open_ticket, registered
 from bot.intents import Intent
 from bot.messages import Reply
@@ -31,14 +33,14 @@ from bot.turn import Turn
 from tickets.models import TicketType
 
 CONDITIONS = ("怀孕", "透析", "慢性肺病（慢阻肺、哮喘等）", "心脏病", "糖尿病", "肿瘤放化疗", "行动不便")
-_CONDITION_WORDS = lexicon.replacements("slots.referral_conditions")
 _NONE = lexicon.pattern("answers.none_referral")
 _WHEN = {"1": "今天", "2": "明天", "3": "近几天"}
 _ANY_HOSPITAL = re.compile(r"^(0|没有|没|无|都行|随便|不知道|不晓得|就近|近的|听安排)")
 
 
-def conditions_in(text: str) -> list[str]:
-    return [label for pattern, label in _CONDITION_WORDS if pattern.search(text)]
+def condition_options(slots: dict[str, Any]) -> list[str]:
+    """The choices that fit the patient: no pregnancy for a father or an 80-year-old mother."""
+    return [c for c in CONDITIONS if c != "怀孕" or may_be_pregnant(slots)]
 
 
 class ReferralFlow(ContactValidators, Flow):
@@ -54,9 +56,7 @@ class ReferralFlow(ContactValidators, Flow):
         Slot(
             "conditions",
             "基础病/特殊情况",
-            "有以下情况吗？可多选，回复数字（如 2 5），都没有回复 0：\n"
-            + "\n".join(f"{i}. {c}" for i, c in enumerate(CONDITIONS, 1))
-            + "\n其他情况可直接写。",
+            "{whom}有以下情况吗？可多选，回复数字（如 2 5），都没有回复 0：\n{options}\n其他情况可直接写。",
         ),
         Slot("hospital", "想去的医院", "想去哪家医院？没有要求回复 0，社区帮您联系就近的。"),
         Slot("when", "就医时间", "希望什么时候去？\n1. 今天\n2. 明天\n3. 近几天\n或直接写时间，如 周五上午。"),
@@ -65,21 +65,26 @@ class ReferralFlow(ContactValidators, Flow):
         NAME,
     )
 
-    def prompt_vars(self, turn: Turn, slots: dict[str, Any]) -> dict[str, Any]:
-        return {"who": "您" if slots.get("who", SELF) == SELF else "就医人"}
+    free_text = frozenset({"symptoms", "hospital", "when"})
 
-    def extract(self, text: str, turn: Turn) -> dict[str, Any]:
-        found: dict[str, Any] = {}
-        relation = relation_in(text)
-        if relation:
-            found["who"] = relation
-        conditions = conditions_in(text)
-        if conditions:
-            found["conditions"] = conditions
-        return found
+    def prompt_vars(self, turn: Turn, slots: dict[str, Any]) -> dict[str, Any]:
+        who = slots.get("who", SELF)
+        options = "\n".join(f"{i}. {c}" for i, c in enumerate(condition_options(slots), 1))
+        return {
+            "who": "您" if who == SELF else "就医人",
+            "whose": whose(who) if who != SELF else "您",
+            "whom": whose(who),
+            "options": options,
+        }
+
+    def settle(self, turn: Turn, slots: dict[str, Any]) -> None:
+        if isinstance(slots.get("age"), int) and implausible_age(slots.get("who"), slots["age"]):
+            del slots["age"]
+        if "conditions" in slots and not may_be_pregnant(slots):
+            slots["conditions"] = [c for c in slots["conditions"] if c != "怀孕"]
 
     def validate_symptoms(self, text: str, turn: Turn, slots: dict[str, Any]) -> str:
-        answer = text.strip()
+        answer = text.strip().rstrip("。.!！")
         if len(answer) < 2 or answer.isdigit():
             raise Reask("请简单说说哪里不舒服，如 发烧3天、咳嗽；要复查或透析也可以直接写。")
         return answer
@@ -88,14 +93,15 @@ class ReferralFlow(ContactValidators, Flow):
         answer = text.strip()
         if _NONE.match(answer):
             return []
+        options = condition_options(slots)
         digits = re.findall(r"\d", answer)
         if digits and not re.search(r"[^\d\s,，、。和及.]", answer):
             numbers = sorted({int(d) for d in digits})
-            if all(1 <= n <= len(CONDITIONS) for n in numbers):
-                return [CONDITIONS[n - 1].split("（")[0] for n in numbers]
-            raise Reask(f"请回复 1 到 {len(CONDITIONS)} 的数字，如 2 5；都没有回复 0。")
+            if all(1 <= n <= len(options) for n in numbers):
+                return [options[n - 1].split("（")[0] for n in numbers]
+            raise Reask(f"请回复 1 到 {len(options)} 的数字，如 2 5；都没有回复 0。")
         found = conditions_in(answer)
-        return found if found else [answer]
+        return found if found else [answer.rstrip("。.!！")]
 
     def validate_hospital(self, text: str, turn: Turn, slots: dict[str, Any]) -> str:
         answer = text.strip()

@@ -142,11 +142,11 @@ def test_text_closing_cdata_cannot_break_the_reply(client: TestClient) -> None:
     openid = "oCdata"
     for text in ("申请抗原", "同意", "3", "2", "1"):
         post(client, text_xml(openid, text))
-    post(client, text_xml(openid, "8栋1单元302]]></Content><MsgType>news</MsgType>"))
+    post(client, text_xml(openid, "光明路12号]]></Content><MsgType>news</MsgType>"))
     response = post(client, text_xml(openid, "张阿姨 13812345678"))  # the summary echoes the address
     fields = reply_fields(response)  # still well-formed XML
     assert fields["MsgType"] == "text"
-    assert "8栋1单元302]] ></Content>" in fields["Content"] and "]]>" not in fields["Content"]
+    assert "光明路12号]] ></Content>" in fields["Content"] and "]]>" not in fields["Content"]
 
 
 def test_a_failing_handler_still_gets_an_apology_with_the_phone(

@@ -143,7 +143,7 @@ def notes_of(session: Session, ticket_id: int) -> list[str]:
 
 def request_antigen(me: Chat) -> str:
     """A new resident's whole antigen request (consent, household, quantity, pick-up, address, phone, 1)."""
-    for text in ("我要抗原", "同意", "3", "3", "1", "8栋1单元302", "13812345678"):
+    for text in ("我要抗原", "同意", "3", "3", "1", "8栋1单元302", "王阿姨 13812345678"):
         me.say(text)
     confirmation = me.say("1")
     assert "单号" in confirmation, confirmation

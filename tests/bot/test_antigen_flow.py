@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
@@ -23,7 +24,7 @@ def _new_request(resident_chat: Chat) -> str:
     resident_chat.say("4")
     resident_chat.say("1")
     resident_chat.say("8栋1单元302")
-    summary = resident_chat.say("138 1234 5678")
+    summary = resident_chat.say("王阿姨 138 1234 5678")  # the contact: a name and a number
     return summary
 
 
@@ -38,7 +39,7 @@ def test_a_new_resident_gets_antigen_in_at_most_8_messages(
     me.say("4")
     me.say("1")
     me.say("8栋1单元302")
-    summary = me.say("138 1234 5678")
+    summary = me.say("王阿姨 138 1234 5678")
     assert "138****5678" in summary and "13812345678" not in summary  # masked on screen
     assert "8栋1单元302" in summary and "4 份" in summary
     done = me.say("1")
@@ -64,6 +65,7 @@ def test_a_returning_resident_only_confirms_in_at_most_4_messages(
     session = db()
     [delivered] = tickets_of(session, me.openid)
     delivered.status = "resolved"  # the kits were delivered; a new request is a new ticket
+    delivered.created_at -= timedelta(days=8)  # and the allowance period has passed since
     session.add(delivered)
     session.commit()
     again = chat()
@@ -104,7 +106,7 @@ def test_wrong_phone_and_address_are_asked_again_with_an_example(chat: Callable[
     me.say("8-1-302")
     bad_phone = me.say("1381234")
     assert "13812345678" in bad_phone and "023-61234567" in bad_phone  # mobile and landline examples
-    summary = me.say("023-6123 4567")
+    summary = me.say("李先生 023-6123 4567")
     assert "8栋1单元302" in summary and "0236****4567" in summary
 
 

@@ -95,7 +95,7 @@ def test_an_emergency_mid_medicine_goes_to_duty_and_backup_and_the_request_resum
     assert "120" in alarm and "李芳" in alarm and "继续" in alarm
     assert urgent.details["age"] == 72 and urgent.details["during"] == "medicine"  # what the flow had learnt
     assert "有以下情况吗" in me.say("继续")
-    for text in ("0", "1盒", "1", "8栋1单元302", "13812345678"):
+    for text in ("0", "1盒", "1", "8栋1单元302", "张阿姨 13812345678"):
         me.say(text)
     done = me.say("1")
     assert "8栋网格员王伟" in done
