@@ -17,10 +17,12 @@ from typing import Any
 import lexicon
 from bot import texts
 from bot.audience import Audience
+from bot.engine import filling
 from bot.engine.message import Message
 from bot.engine.runner import runner
+from bot.flows import flow_for
 from bot.flows.tickets import add_note, find_open, held_by_fallback, on_duty_people, open_ticket, reached, told
-from bot.intents import Intent
+from bot.intents import Intent, detect
 from bot.messages import Reply
 from bot.parsing import find_phone, parse_address, parse_phone
 from bot.state import SuspendedFlow, TicketMode
@@ -208,18 +210,25 @@ def _is_question(text: str) -> bool:
     return any(word in text for word in QUESTION_WORDS) or text.endswith(("吧", "么", "嘛", "?", "？"))
 
 
-def _downgrade(turn: Turn, ticket: Ticket, text: str) -> Reply:
-    """The resident says it was no emergency: the ticket stays, marked not urgent, and its holder is told."""
+def _downgrade(turn: Turn, ticket: Ticket, text: str) -> Reply | None:
+    """The resident says it was no emergency: the ticket stays, marked not urgent, and its holder is told.
+
+    When the same message asks for something ("不是急事，就是想挂个号"), the line is said before that
+    request starts (None: the next modes take the message).
+    """
     whom = told(
         turn, ticket, workflow.downgrade(session=turn.session, ticket=ticket, said=text, settings=turn.settings)
     )
     turn.state.emergency = None
     check = f"已告诉{whom}，会有人打电话和您确认" if whom else "会有工作人员打电话和您确认"
-    return Reply(
-        f"好的，已记下这不是急症（单号 {ticket.number}），{check}。情况有变化，请立即拨打 120。",
-        intent=Intent.EMERGENCY,
-        ticket_id=ticket.id,
-    )
+    line = f"好的，已记下这不是急症（单号 {ticket.number}），{check}。情况有变化，请立即拨打 120。"
+    if flow_for(detect(text, urgent=False)) is not None:
+        alarm = ticket.details.get("message")
+        if isinstance(alarm, str):
+            filling.hear(turn, alarm)  # what the alarm said (who, the symptom) fills the request
+        turn.state.notice = line
+        return None
+    return Reply(line, intent=Intent.EMERGENCY, ticket_id=ticket.id)
 
 
 def join(turn: Turn, ticket: Ticket, text: str) -> Reply:
