@@ -59,7 +59,11 @@ _VARIANTS = lexicon.replacements("dialect.intent_slips")
 # The words of each rule are data (lexicon/intents.yaml, with a note on each); the order in which
 # they are read is the code below.
 _CANCEL = lexicon.pattern("intents.cancel")
+_CANCEL_NEGATION = lexicon.pattern("intents.cancel_negation")
+_NEGATION_QUESTION = lexicon.pattern("intents.negation_question")
 _CANCEL_TOPIC = lexicon.pattern("intents.cancel_topic")
+_ABOUT_BOT = lexicon.pattern("intents.about_bot")
+_NEED = lexicon.pattern("intents.need")
 _OWN_REQUEST = lexicon.pattern("intents.own_request")
 _STATUS_SHARED = lexicon.pattern("intents.status_shared")
 _HUMAN_ASK = lexicon.pattern("intents.human_ask")
@@ -120,6 +124,26 @@ def _request_or_question(intent: str, text: str) -> str:
     return intent
 
 
+def _cancels(norm: str) -> bool:
+    """取消 said outright, or a negation (不要了, 唔使) said as a statement: inside a question it asks."""
+    if _CANCEL_TOPIC.search(norm):
+        return False
+    if _CANCEL.search(norm):
+        return True
+    return bool(_CANCEL_NEGATION.search(norm)) and not _NEGATION_QUESTION.search(norm)
+
+
+def negation_in_question(text: str) -> bool:
+    """A negation word inside a question ("唔使登记咩"): it never triggers a command."""
+    norm = normalize_for_intent(text)
+    return bool(_CANCEL_NEGATION.search(norm)) and bool(_NEGATION_QUESTION.search(norm))
+
+
+def about_bot(text: str) -> bool:
+    """A question about the bot itself ("你是机器人吗") or a joke: a plain answer, no ticket."""
+    return bool(_ABOUT_BOT.search(normalize_for_intent(text)))
+
+
 def detect(text: str, urgent: bool | None = None) -> str:
     """The resident's intent from free text (typed or recognised speech).
 
@@ -130,8 +154,10 @@ def detect(text: str, urgent: bool | None = None) -> str:
     norm = normalize_for_intent(text)
     if not re.search(r"[\u4e00-\u9fff]", norm):
         return Intent.UNKNOWN
-    if _CANCEL.search(norm) and not _CANCEL_TOPIC.search(norm):
+    if _cancels(norm):
         return Intent.CANCEL
+    if _ABOUT_BOT.search(norm):
+        return Intent.UNKNOWN  # "你是机器人吗" asks about the bot, not for a person: a plain answer
     if _OWN_REQUEST.search(norm) or _STATUS_SHARED.search(norm):
         return Intent.STATUS
     if _HUMAN_ASK.search(norm) or _HUMAN_ROLE.search(norm):
@@ -156,13 +182,13 @@ def is_greeting(text: str) -> bool:
 
 
 def asks_about_service(text: str) -> bool:
-    """A question about a service rather than a demand for it: "社区有抗原发吗", "退烧药没得了咋办".
+    """A question about a service rather than a demand for it: "社区有抗原发吗", "可以送药吗".
 
-    It starts the service's request all the same (docs/CONVERSATIONS.md); bot.routing adds the
-    knowledge base's answer before it when the base is sure. "我要抗原", "帮我买药" ask outright.
+    It is answered first, with an offer to start the request (docs/CONVERSATIONS.md, issue #14).
+    "我要抗原", "帮我买药", "能不能给我拿点药" say a need outright and start it.
     """
     norm = normalize_for_intent(text)
-    return bool(_QUESTION.search(norm)) and not _STRONG_REQUEST.search(norm)
+    return bool(_QUESTION.search(norm)) and not _NEED.search(norm)
 
 
 def about_old_rules(text: str) -> bool:
@@ -182,7 +208,8 @@ def may_be_policy(text: str, intent: str) -> bool:
     norm = normalize_for_intent(text)
     if intent == Intent.UNKNOWN:
         chinese = re.findall(r"[\u4e00-\u9fff]", norm)
-        return len(chinese) >= 4 and not _SMALL_TALK.search(norm) and not _GREETING.search(norm)
+        talk = _SMALL_TALK.search(norm) or _GREETING.search(norm) or _ABOUT_BOT.search(norm)
+        return len(chinese) >= 4 and not talk
     if intent == Intent.HUMAN:
         return not _HUMAN_ASK.search(norm)
     if intent == Intent.STATUS:

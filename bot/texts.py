@@ -229,3 +229,47 @@ def member_no_resident_ticket(office_phone: str) -> str:
         "您的微信已绑定社区工作人员账号，这里不会以居民身份为您开单。"
         f"为居民登记、跟进请在社区工作台操作；有人危急请立即拨打120。社区电话：{office_phone}"
     )
+
+
+# What the community does for each service (民发〔2023〕5号 第三条), told when the knowledge base has no
+# sure answer to a question about it.
+_SERVICE_STATEMENTS = {
+    "antigen": "社区配合社区卫生服务站，为老年人和其他高风险人群提供抗原检测等服务，可以在这里登记。",
+    "medicine": (
+        "社区配合社区卫生服务站，为老年人和其他高风险人群提供药品等服务，具体有哪些药各社区不同，用药请遵医嘱。"
+    ),
+    "referral": "社区配合社区卫生服务站，为老年人和其他高风险人群提供联系上级医院等服务；病情危急请直接拨打120。",
+}
+_SERVICE_SOURCE = "民发〔2023〕5号 第三条"
+
+
+def service_statement(intent: str, title: str) -> str:
+    statement = _SERVICE_STATEMENTS.get(intent)
+    if statement is None:
+        return f"社区可以帮您办理{title or '这项服务'}。"
+    return policy_answer(statement, _SERVICE_SOURCE)
+
+
+_OFFER_WHAT = {"antigen": "要抗原", "medicine": "要社区帮您买药", "referral": "要社区帮您联系医院"}
+
+
+def offer_request(intent: str = "") -> str:
+    return f"{_OFFER_WHAT.get(intent, '需要')}的话回复“1”，我帮您登记。"
+
+
+def about_the_bot(office_phone: str) -> str:
+    return (
+        "我是社区的自动回复助手，能帮您申请抗原、登记买药、联系医院，解答防疫政策。"
+        f"想找工作人员请回复“转人工”，或拨打社区电话 {office_phone}。"
+    )
+
+
+def not_helped(office_phone: str) -> str:
+    """After two replies in a row that did not help: a person, in so many words."""
+    return f"需要的话回复“转人工”，社区工作人员会在这里回复您；也可以直接拨打社区电话 {office_phone}。"
+
+
+def stuck(office_phone: str, flow_title: str | None) -> str:
+    """Instead of the same reply a fourth time running."""
+    text = f"看来我没能帮上您，抱歉。{not_helped(office_phone)}"
+    return f"{text}\n{flow_title}不办了请回复“取消”。" if flow_title else text

@@ -49,7 +49,7 @@ def test_an_antigen_request_through_the_simulator_is_stored_as_a_simulated_ticke
 ) -> None:
     replies = [
         _say(client, admin_headers, text)
-        for text in ("社区有抗原发吗", "同意", "4个", "2", "2", "8栋1单元302", "138 1234 5678", "1")
+        for text in ("社区有抗原发吗", "1", "同意", "4个", "2", "2", "8栋1单元302", "138 1234 5678", "1")
     ]
     assert "同意" in replies[0]["reply"]
     assert replies[0]["intent"] == "antigen"

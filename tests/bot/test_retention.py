@@ -16,7 +16,7 @@ from tickets.models import TicketEvent
 
 
 def _request(me: Chat) -> None:
-    for text in ("社区有抗原发吗", "同意", "3", "2", "1", "8栋1单元302", "张阿姨 13812345678", "1"):
+    for text in ("社区有抗原发吗", "1", "同意", "3", "2", "1", "8栋1单元302", "张阿姨 13812345678", "1"):
         me.say(text)
 
 
