@@ -28,8 +28,8 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class Route:
     intent: str
-    # The knowledge base's finding, when it took the message (intent POLICY), or its sure answer in force
-    # to a question about the service a request is for (intent ANTIGEN, MEDICINE or REFERRAL).
+    # The knowledge base's finding, when it took the message (intent POLICY) or the message asks about
+    # the service a request is for (intent ANTIGEN, MEDICINE or REFERRAL, ``asked``).
     lookup: Lookup | None = None
     # A request the message could be (what the rules had read, or the service a question names):
     # a sure answer then says how to make it.
@@ -60,7 +60,9 @@ def route(
         if lookup.answer is not None and lookup.answer.superseded:
             # About an old rule (封控的时候谁送药): told as no longer in force, then how to ask for it now.
             return Route(Intent.POLICY, lookup, request=intent)
-        return Route(intent, lookup if asked and lookup.current is not None else None, asked=asked)
+        if not asked:
+            return Route(intent)
+        return Route(intent, lookup, asked=True)
     if knowledge is None or not may_be_policy(text, intent):
         return Route(intent)
     if intent == Intent.STATUS and has_open_requests():

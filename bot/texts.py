@@ -273,3 +273,8 @@ def stuck(office_phone: str, flow_title: str | None) -> str:
     """Instead of the same reply a fourth time running."""
     text = f"看来我没能帮上您，抱歉。{not_helped(office_phone)}"
     return f"{text}\n{flow_title}不办了请回复“取消”。" if flow_title else text
+
+
+def regional(region: str, answer: str) -> str:
+    """A province's own rule, told to a resident whose community is not in it."""
+    return f"{region}的做法是：{answer}"

@@ -53,9 +53,17 @@ def start_routed(turn: Turn, routed: Route, text: str) -> Reply:
     answer = routed.lookup.current if routed.lookup is not None else None
     if answer is not None and reply.text:
         # Mid-request ("1" answers the pending question): the rule, then the request asked about.
-        reply.text = f"{texts.policy_answer(answer.answer, answer.source)}\n\n{reply.text}"
+        reply.text = f"{texts.policy_answer(policy.told(turn, answer), answer.source)}\n\n{reply.text}"
         reply.faq_id = answer.id
     return reply
+
+
+# The knowledge base's question saying what the community does for each service (民发〔2023〕5号 第三条).
+_OVERVIEW: dict[str, str] = {
+    Intent.ANTIGEN: "社区能提供抗原检测吗？",
+    Intent.MEDICINE: "社区能提供哪些药品？怎么领退烧药？",
+    Intent.REFERRAL: "社区能帮忙联系上级医院吗？",
+}
 
 
 def answer_first(turn: Turn, routed: Route) -> Reply:
@@ -64,10 +72,16 @@ def answer_first(turn: Turn, routed: Route) -> Reply:
     The reply is a policy answer (``faq_id`` when an entry was used); "1" next starts the request
     (:class:`bot.engine.modes.ChoicesMode`). Never a bare consent form in reply to a question.
     """
-    entry = routed.lookup.current if routed.lookup is not None else None
+    lookup = routed.lookup
+    entry = lookup.current if lookup is not None else None
+    if entry is None and lookup is not None and turn.knowledge is not None and routed.intent in _OVERVIEW:
+        # What the community does for the service, in the documents' words, where the base found it close.
+        overview = turn.knowledge.lookup(_OVERVIEW[routed.intent], region=turn.community.region).current
+        close = [lookup.answer, *lookup.suggestions] if lookup.answer is None or lookup.tentative else []
+        entry = overview if overview is not None and overview in close else None
     flow = flow_for(routed.intent)
     if entry is not None:
-        lead = texts.policy_answer(entry.answer, entry.source)
+        lead = texts.policy_answer(policy.told(turn, entry), entry.source)
     else:
         lead = texts.service_statement(routed.intent, flow.title if flow is not None else "")
     if flow is None or flow.audience is not turn.audience:

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from bot.intents import Intent, detect
-from knowledge.models import UnansweredQuestion
+from knowledge.models import FaqEntry, UnansweredQuestion
+from residents.models import Community
 from tests.bot.conftest import Chat, tickets_of
 from tests.conftest import OFFICE_PHONE
 
@@ -88,3 +90,41 @@ def test_choices_only_answers_are_logged_for_staff(chat: Callable[..., Chat], db
     reply = me.say("药的事情问一哈")
     if "回复数字" in reply and me.last["faq_id"] is None:
         assert db().exec(select(UnansweredQuestion)).all() != []
+
+
+def _set_region(engine: Engine, region: str) -> None:
+    with Session(engine) as session:
+        for community in session.exec(select(Community)).all():
+            community.region = region
+            session.add(community)
+        session.commit()
+
+
+def test_with_no_region_a_provinces_own_rule_is_named_as_that_provinces(
+    chat: Callable[..., Chat], engine: Engine
+) -> None:
+    _set_region(engine, "")
+    me = chat(transport="simulate")
+    reply = me.say("辽宁低保户能免费领健康包吗")
+    if me.last["faq_id"] is not None and "辽宁" in reply.split("依据")[0]:
+        assert reply.startswith("辽宁的做法是")
+
+
+def test_with_no_region_a_nationwide_entry_comes_first(
+    chat: Callable[..., Chat], engine: Engine, db: Callable[[], Session]
+) -> None:
+    _set_region(engine, "")
+    me = chat(transport="simulate")
+    me.say("社区能提供抗原检测吗")
+    entry = db().get(FaqEntry, me.last["faq_id"])
+    assert entry is not None and entry.region == "全国"
+
+
+def test_with_a_region_set_only_that_regions_rule_is_served(
+    chat: Callable[..., Chat], engine: Engine, db: Callable[[], Session]
+) -> None:
+    _set_region(engine, "重庆市")
+    me = chat(transport="simulate")
+    reply = me.say("特殊困难群众能免费领应急健康包吗")
+    entry = db().get(FaqEntry, me.last["faq_id"]) if me.last["faq_id"] else None
+    assert "辽宁" not in reply and (entry is None or entry.region in ("全国", "重庆"))

@@ -77,7 +77,7 @@ def test_someone_waiting_for_a_request_is_asked_about_it(chat: Callable[..., Cha
     assert me.last["intent"] == "status" and "正在办理" in reply
 
 
-@pytest.mark.parametrize("text", ["家里要抗原", "我妈的降压药吃完了", "屋头老人的降压药吃完了 社区能帮忙弄药不"])
+@pytest.mark.parametrize("text", ["家里要抗原", "我妈的降压药吃完了", "能不能帮我买点退烧药"])
 def test_a_need_starts_its_request(text: str, chat: Callable[..., Chat]) -> None:
     me = chat(transport="simulate")
     assert "同意" in me.say(text)
