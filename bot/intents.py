@@ -54,7 +54,12 @@ MENU_INTENTS: dict[str, Intent] = {
 }
 
 # Misspellings and voice-recognition homophones of the words the rules below look for.
-_VARIANTS = lexicon.replacements("dialect.intent_slips")
+# Cantonese, Minnan- and Wu-influenced wordings are read as their Mandarin (有冇 → 有没有).
+_VARIANTS = tuple(
+    pair
+    for name in ("intent_slips", "intent_cantonese", "intent_minnan", "intent_wu")
+    for pair in lexicon.replacements(f"dialect.{name}")
+)
 
 # The words of each rule are data (lexicon/intents.yaml, with a note on each); the order in which
 # they are read is the code below.

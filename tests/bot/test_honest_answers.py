@@ -9,6 +9,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from bot.intents import Intent, detect
+from bot.routing import route
 from knowledge.models import FaqEntry, UnansweredQuestion
 from residents.models import Community
 from tests.bot.conftest import Chat, tickets_of
@@ -128,3 +129,23 @@ def test_with_a_region_set_only_that_regions_rule_is_served(
     reply = me.say("特殊困难群众能免费领应急健康包吗")
     entry = db().get(FaqEntry, me.last["faq_id"]) if me.last["faq_id"] else None
     assert "辽宁" not in reply and (entry is None or entry.region in ("全国", "重庆"))
+
+
+@pytest.mark.parametrize(
+    ("text", "service"),
+    [
+        ("社区有冇抗原派呀", "antigen"),  # Cantonese
+        ("社区敢有退烧药", "medicine"),  # Minnan-influenced
+        ("阿拉社区阿有退烧药", "medicine"),  # Wu-influenced
+        ("社区发不发抗原", "antigen"),
+    ],
+)
+def test_dialect_questions_about_a_service_are_answered_first(text: str, service: str) -> None:
+    routed = route(text, None, "", lambda: False)
+    assert routed.intent == service and routed.asked, routed
+
+
+@pytest.mark.parametrize("text", ["我欲买退烧药", "俾我啲抗原", "覅了"])
+def test_dialect_needs_and_negations_are_read(text: str) -> None:
+    assert detect(text) in (Intent.MEDICINE, Intent.ANTIGEN, Intent.CANCEL)
+    assert route(text, None, "", lambda: False).asked is False
