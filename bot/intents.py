@@ -69,6 +69,7 @@ _NEGATION_QUESTION = lexicon.pattern("intents.negation_question")
 _CANCEL_TOPIC = lexicon.pattern("intents.cancel_topic")
 _ABOUT_BOT = lexicon.pattern("intents.about_bot")
 _NEED = lexicon.pattern("intents.need")
+_OFF_TOPIC = lexicon.pattern("intents.off_topic")
 _OWN_REQUEST = lexicon.pattern("intents.own_request")
 _STATUS_SHARED = lexicon.pattern("intents.status_shared")
 _HUMAN_ASK = lexicon.pattern("intents.human_ask")
@@ -170,6 +171,8 @@ def detect(text: str, urgent: bool | None = None) -> str:
     service = _service(norm)
     if service is not None:
         return _request_or_question(service, norm)
+    if _OFF_TOPIC.search(norm):
+        return Intent.UNKNOWN  # 楼道灯坏了找谁: no policy question, whatever words it shares
     if (_SMALL_TALK.search(norm) or _GREETING.search(norm)) and not _POLICY_TOPIC.search(norm):
         return Intent.UNKNOWN
     if _POLICY_TOPIC.search(norm) or (_QUESTION.search(norm) and len(norm) >= 4):
@@ -206,14 +209,14 @@ def may_be_policy(text: str, intent: str) -> bool:
 
     Then the knowledge base may take the message instead when it is sure of an answer (bot.routing):
     "网格员会上门不" names a person without asking for one, "阳了在屋头有人管没" is no question about
-    a request, "庙会还办不办" has no question word. A message that asks for a person or names the
+    a request, "庙会还办吧" has no question word. A message that asks for a person or names the
     resident's own request keeps its intent, and so does one naming a service: "社区有抗原发吗" asks
     for antigen kits (docs/CONVERSATIONS.md), however much it sounds like a question about them.
     """
     norm = normalize_for_intent(text)
     if intent == Intent.UNKNOWN:
         chinese = re.findall(r"[\u4e00-\u9fff]", norm)
-        talk = _SMALL_TALK.search(norm) or _GREETING.search(norm) or _ABOUT_BOT.search(norm)
+        talk = _SMALL_TALK.search(norm) or _GREETING.search(norm) or _ABOUT_BOT.search(norm) or _OFF_TOPIC.search(norm)
         return len(chinese) >= 4 and not talk
     if intent == Intent.HUMAN:
         return not _HUMAN_ASK.search(norm)

@@ -149,3 +149,12 @@ def test_dialect_questions_about_a_service_are_answered_first(text: str, service
 def test_dialect_needs_and_negations_are_read(text: str) -> None:
     assert detect(text) in (Intent.MEDICINE, Intent.ANTIGEN, Intent.CANCEL)
     assert route(text, None, "", lambda: False).asked is False
+
+
+@pytest.mark.parametrize("text", ["楼道灯坏了找谁", "社区食堂几点开饭"])
+def test_everyday_matters_outside_the_service_are_not_answered_from_the_base(
+    text: str, chat: Callable[..., Chat]
+) -> None:
+    me = chat(transport="simulate")
+    reply = me.say(text)
+    assert me.last["faq_id"] is None and OFFICE_PHONE in reply

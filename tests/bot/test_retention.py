@@ -40,7 +40,7 @@ def test_old_personal_data_is_redacted_and_open_work_is_kept(
     with Session(engine) as session:
         report = purge(session=session, days=180)
         session.commit()
-    assert (report.messages, report.tickets, report.residents) == (16, 1, 1)
+    assert (report.messages, report.tickets, report.residents) == (18, 1, 1)
 
     with Session(engine) as session:
         assert all(row.content == "" and row.reply is None for row in session.exec(select(InboundMessage)))

@@ -28,7 +28,7 @@ def _key(db: Callable[[], Session], faq_id: int | None) -> str | None:
         ("我们楼归哪个网格员管", Intent.HUMAN, {"contact-grid-worker", "grid-responsibility"}),
         ("社工站能帮啥忙", Intent.HUMAN, {"cq2022-social-work-station"}),
         ("楼栋长是干啥的", Intent.HUMAN, {"grid-responsibility"}),
-        ("赶场还开不开", Intent.UNKNOWN, {"cq-gatherings-markets-shows"}),
+        ("赶场还开不开", Intent.POLICY, {"cq-gatherings-markets-shows"}),  # A不A reads as a question now
         ("阳了在屋头有人管没", Intent.STATUS, {"cq-home-treatment-follow-up", "infected-at-home-national"}),
     ],
 )
