@@ -54,12 +54,22 @@ MENU_INTENTS: dict[str, Intent] = {
 }
 
 # Misspellings and voice-recognition homophones of the words the rules below look for.
-_VARIANTS = lexicon.replacements("dialect.intent_slips")
+# Cantonese, Minnan- and Wu-influenced wordings are read as their Mandarin (有冇 → 有没有).
+_VARIANTS = tuple(
+    pair
+    for name in ("intent_slips", "intent_cantonese", "intent_minnan", "intent_wu")
+    for pair in lexicon.replacements(f"dialect.{name}")
+)
 
 # The words of each rule are data (lexicon/intents.yaml, with a note on each); the order in which
 # they are read is the code below.
 _CANCEL = lexicon.pattern("intents.cancel")
+_CANCEL_NEGATION = lexicon.pattern("intents.cancel_negation")
+_NEGATION_QUESTION = lexicon.pattern("intents.negation_question")
 _CANCEL_TOPIC = lexicon.pattern("intents.cancel_topic")
+_ABOUT_BOT = lexicon.pattern("intents.about_bot")
+_NEED = lexicon.pattern("intents.need")
+_OFF_TOPIC = lexicon.pattern("intents.off_topic")
 _OWN_REQUEST = lexicon.pattern("intents.own_request")
 _STATUS_SHARED = lexicon.pattern("intents.status_shared")
 _HUMAN_ASK = lexicon.pattern("intents.human_ask")
@@ -120,6 +130,26 @@ def _request_or_question(intent: str, text: str) -> str:
     return intent
 
 
+def _cancels(norm: str) -> bool:
+    """取消 said outright, or a negation (不要了, 唔使) said as a statement: inside a question it asks."""
+    if _CANCEL_TOPIC.search(norm):
+        return False
+    if _CANCEL.search(norm):
+        return True
+    return bool(_CANCEL_NEGATION.search(norm)) and not _NEGATION_QUESTION.search(norm)
+
+
+def negation_in_question(text: str) -> bool:
+    """A negation word inside a question ("唔使登记咩"): it never triggers a command."""
+    norm = normalize_for_intent(text)
+    return bool(_CANCEL_NEGATION.search(norm)) and bool(_NEGATION_QUESTION.search(norm))
+
+
+def about_bot(text: str) -> bool:
+    """A question about the bot itself ("你是机器人吗") or a joke: a plain answer, no ticket."""
+    return bool(_ABOUT_BOT.search(normalize_for_intent(text)))
+
+
 def detect(text: str, urgent: bool | None = None) -> str:
     """The resident's intent from free text (typed or recognised speech).
 
@@ -130,8 +160,10 @@ def detect(text: str, urgent: bool | None = None) -> str:
     norm = normalize_for_intent(text)
     if not re.search(r"[\u4e00-\u9fff]", norm):
         return Intent.UNKNOWN
-    if _CANCEL.search(norm) and not _CANCEL_TOPIC.search(norm):
+    if _cancels(norm):
         return Intent.CANCEL
+    if _ABOUT_BOT.search(norm):
+        return Intent.UNKNOWN  # "你是机器人吗" asks about the bot, not for a person: a plain answer
     if _OWN_REQUEST.search(norm) or _STATUS_SHARED.search(norm):
         return Intent.STATUS
     if _HUMAN_ASK.search(norm) or _HUMAN_ROLE.search(norm):
@@ -139,6 +171,8 @@ def detect(text: str, urgent: bool | None = None) -> str:
     service = _service(norm)
     if service is not None:
         return _request_or_question(service, norm)
+    if _OFF_TOPIC.search(norm):
+        return Intent.UNKNOWN  # 楼道灯坏了找谁: no policy question, whatever words it shares
     if (_SMALL_TALK.search(norm) or _GREETING.search(norm)) and not _POLICY_TOPIC.search(norm):
         return Intent.UNKNOWN
     if _POLICY_TOPIC.search(norm) or (_QUESTION.search(norm) and len(norm) >= 4):
@@ -156,13 +190,13 @@ def is_greeting(text: str) -> bool:
 
 
 def asks_about_service(text: str) -> bool:
-    """A question about a service rather than a demand for it: "社区有抗原发吗", "退烧药没得了咋办".
+    """A question about a service rather than a demand for it: "社区有抗原发吗", "可以送药吗".
 
-    It starts the service's request all the same (docs/CONVERSATIONS.md); bot.routing adds the
-    knowledge base's answer before it when the base is sure. "我要抗原", "帮我买药" ask outright.
+    It is answered first, with an offer to start the request (docs/CONVERSATIONS.md, issue #14).
+    "我要抗原", "帮我买药", "能不能给我拿点药" say a need outright and start it.
     """
     norm = normalize_for_intent(text)
-    return bool(_QUESTION.search(norm)) and not _STRONG_REQUEST.search(norm)
+    return bool(_QUESTION.search(norm)) and not _NEED.search(norm)
 
 
 def about_old_rules(text: str) -> bool:
@@ -175,14 +209,15 @@ def may_be_policy(text: str, intent: str) -> bool:
 
     Then the knowledge base may take the message instead when it is sure of an answer (bot.routing):
     "网格员会上门不" names a person without asking for one, "阳了在屋头有人管没" is no question about
-    a request, "庙会还办不办" has no question word. A message that asks for a person or names the
+    a request, "庙会还办吧" has no question word. A message that asks for a person or names the
     resident's own request keeps its intent, and so does one naming a service: "社区有抗原发吗" asks
     for antigen kits (docs/CONVERSATIONS.md), however much it sounds like a question about them.
     """
     norm = normalize_for_intent(text)
     if intent == Intent.UNKNOWN:
         chinese = re.findall(r"[\u4e00-\u9fff]", norm)
-        return len(chinese) >= 4 and not _SMALL_TALK.search(norm) and not _GREETING.search(norm)
+        talk = _SMALL_TALK.search(norm) or _GREETING.search(norm) or _ABOUT_BOT.search(norm) or _OFF_TOPIC.search(norm)
+        return len(chinese) >= 4 and not talk
     if intent == Intent.HUMAN:
         return not _HUMAN_ASK.search(norm)
     if intent == Intent.STATUS:

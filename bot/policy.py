@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot import texts
-from bot.intents import Intent
+from bot.intents import SERVICES, Intent
 from bot.messages import Reply
 from bot.turn import Turn
 
@@ -32,21 +32,33 @@ def answer(
     if lookup.answer is not None:
         entry = lookup.answer
         if not lookup.tentative:
+            hint = texts.how_to_ask_for(request) if request is not None else ""
             if entry.superseded:
                 reply = _superseded(turn, entry, lookup.suggestions, offer_choices)
             else:
-                reply = texts.policy_answer(entry.answer, entry.source)
-            hint = texts.how_to_ask_for(request) if request is not None else ""
+                reply = texts.policy_answer(told(turn, entry), entry.source)
+                if request in SERVICES and offer_choices:
+                    # Answered first, the request offered second (issue #14): "1" starts it.
+                    turn.state.offer, hint = request, texts.offer_request(request)
             return Reply(f"{reply}\n{hint}" if hint else reply, intent=Intent.POLICY, faq_id=entry.id)
         turn.state.choices = [other.id for other in lookup.suggestions]
         others = [other.question for other in lookup.suggestions]
-        reply = texts.tentative_answer(entry.question, entry.answer, entry.source, others)
+        reply = texts.tentative_answer(entry.question, told(turn, entry), entry.source, others)
         return Reply(reply, intent=Intent.POLICY, faq_id=entry.id)
     if lookup.suggestions:
+        # Answered only with numbered choices: logged for staff like an unanswered question.
+        turn.knowledge.log_unanswered(
+            session=turn.session, text=text, openid=turn.resident.openid, best=lookup.best_score
+        )
         turn.state.choices = [entry.id for entry in lookup.suggestions]
         return Reply(texts.suggestions([entry.question for entry in lookup.suggestions]), intent=Intent.POLICY)
     turn.knowledge.log_unanswered(session=turn.session, text=text, openid=turn.resident.openid, best=lookup.best_score)
     return Reply(texts.unknown(turn.office_phone), intent=Intent.UNKNOWN)
+
+
+def told(turn: Turn, entry: FaqView) -> str:
+    """The entry's answer; a province's own rule named as such where the community is not in it."""
+    return texts.regional(entry.region, entry.answer) if entry.foreign_to(turn.community.region) else entry.answer
 
 
 def _superseded(turn: Turn, entry: FaqView, replacements: list[FaqView], offer_choices: bool) -> str:
@@ -64,4 +76,4 @@ def choose(turn: Turn, faq_id: int) -> Reply:
     entry = turn.knowledge.get(faq_id) if turn.knowledge else None
     if entry is None:
         return Reply(texts.not_understood(turn.office_phone), intent=Intent.UNKNOWN)
-    return Reply(texts.policy_answer(entry.answer, entry.source), intent=Intent.POLICY, faq_id=entry.id)
+    return Reply(texts.policy_answer(told(turn, entry), entry.source), intent=Intent.POLICY, faq_id=entry.id)

@@ -7,10 +7,10 @@ person was named, with its choices too where the rules had nothing to give (unkn
 question from a resident with no open request). Emergencies, cancellations and messages that ask for
 a person or about the resident's own request never reach it.
 
-A service asked about in a question ("社区有抗原发吗") stays a request: its flow starts, and a sure
-answer of the knowledge base comes first, so that the resident reads the rule and can go on at once.
-Where that answer is an old rule, the question was about the past: the old rule is told, as no longer
-in force, with how to ask for the service today.
+A service asked about in a question ("社区有抗原发吗") is answered first (``asked``): the knowledge
+base's sure answer, or what the community does for it, then one line offering to start the request
+(issue #14). A need said outright ("家里要抗原") starts the request. Where the answer is an old rule,
+the question was about the past: the old rule is told, as no longer in force, with how to ask today.
 """
 
 from __future__ import annotations
@@ -28,12 +28,14 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class Route:
     intent: str
-    # The knowledge base's finding, when it took the message (intent POLICY), or its sure answer in force
-    # to a question about the service a request is for (intent ANTIGEN, MEDICINE or REFERRAL).
+    # The knowledge base's finding, when it took the message (intent POLICY) or the message asks about
+    # the service a request is for (intent ANTIGEN, MEDICINE or REFERRAL, ``asked``).
     lookup: Lookup | None = None
     # A request the message could be (what the rules had read, or the service a question names):
     # a sure answer then says how to make it.
     request: str | None = None
+    # A question about the service of ``intent`` ("可以送药吗"): answered first, the request offered.
+    asked: bool = False
 
 
 def route(
@@ -50,15 +52,17 @@ def route(
         # for kits: no "要抗原" after its answer. Medicine and hospital questions get theirs.
         service = named_service(text)
         return Route(intent, request=service if service != Intent.ANTIGEN else None)
-    if intent in SERVICES and knowledge is not None:
+    if intent in SERVICES:
         asked = asks_about_service(text)
-        if not asked and not about_old_rules(text):
-            return Route(intent)  # an outright demand: "我要抗原", "帮我买药"
+        if knowledge is None or (not asked and not about_old_rules(text)):
+            return Route(intent, asked=asked)  # an outright need: "我要抗原", "帮我买药"
         lookup = knowledge.lookup(text, region=region)
         if lookup.answer is not None and lookup.answer.superseded:
             # About an old rule (封控的时候谁送药): told as no longer in force, then how to ask for it now.
             return Route(Intent.POLICY, lookup, request=intent)
-        return Route(intent, lookup if asked and lookup.current is not None else None)
+        if not asked:
+            return Route(intent)
+        return Route(intent, lookup, asked=True)
     if knowledge is None or not may_be_policy(text, intent):
         return Route(intent)
     if intent == Intent.STATUS and has_open_requests():

@@ -1,9 +1,10 @@
 """A resident's place in the conversation: typed data, loaded before a turn and saved after it.
 
 The ``conversation`` table keeps it as a JSON ``context`` column. Every mode a conversation can be
-in has its typed field here; :attr:`State.context` is their JSON form (``schema_version`` 2) and
-:meth:`State.from_context` reads both that and the untyped keys rows were written with before
-(version 1, no ``schema_version``: ``handoff`` for the consult), so no migration is needed.
+in has its typed field here; :attr:`State.context` is their JSON form (``schema_version`` 3) and
+:meth:`State.from_context` reads it, version 2 (no ``offer``, no ``recent``) and the untyped keys rows
+were written with before (version 1, no ``schema_version``: ``handoff`` for the consult), so no
+migration is needed.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from typing import Any
 
 from core.timeutil import utcnow
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
+# How many of the last replies are remembered (as short hashes) to avoid a fourth identical one.
+RECENT_REPLIES = 3
 
 
 @dataclass
@@ -81,6 +84,8 @@ _KNOWN = {
     "notice",
     "editing",
     "alarm_check",
+    "offer",
+    "recent",
 }
 
 
@@ -110,6 +115,9 @@ class State:
         self.notice: str | None = None  # a line said before the next reply
         self.editing = False  # a slot is asked again from the confirmation's "2 修改"
         self.alarm_check: AlarmCheck | None = None  # the one-tap check offered after a red flag only mentioned
+        self.offer: str | None = None  # the service offered after answering a question about it ("回复1")
+        # The last replies' short hashes, oldest first; "?" before one that did not help (bot.engine.conversation).
+        self.recent_replies: list[str] = []
         self.extra: dict[str, Any] = {}
         self.load_context(context or {})
 
@@ -122,6 +130,8 @@ class State:
         self.notice = context.get("notice") or None
         self.editing = bool(context.get("editing", False))
         self.alarm_check = _alarm_check(context.get("alarm_check"))
+        self.offer = context.get("offer") or None
+        self.recent_replies = [str(item) for item in context.get("recent") or []][-RECENT_REPLIES:]
         self.extra = {key: value for key, value in context.items() if key not in _KNOWN}
 
     @property
@@ -143,6 +153,10 @@ class State:
             data["editing"] = True
         if self.alarm_check is not None:
             data["alarm_check"] = {"text": self.alarm_check.text, "at": self.alarm_check.at.isoformat()}
+        if self.offer:
+            data["offer"] = self.offer
+        if self.recent_replies:
+            data["recent"] = list(self.recent_replies[-RECENT_REPLIES:])
         return data
 
     def clear_flow(self) -> None:

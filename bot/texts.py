@@ -246,3 +246,52 @@ def alarm_if_now(emergency_phone: str) -> str:
         f"如果现在就有人这样（喘不上气、胸痛、叫不醒、抽搐等），请立即拨打 120，社区应急电话 {emergency_phone}。\n"
         "是现在有人这样吗？是的话回复“1”，我马上通知值班人员。"
     )
+
+
+# What the community does for each service (民发〔2023〕5号 第三条), told when the knowledge base has no
+# sure answer to a question about it.
+_SERVICE_STATEMENTS = {
+    "antigen": "社区配合社区卫生服务站，为老年人和其他高风险人群提供抗原检测等服务，可以在这里登记。",
+    "medicine": (
+        "社区配合社区卫生服务站，为老年人和其他高风险人群提供药品等服务，具体有哪些药各社区不同，用药请遵医嘱。"
+    ),
+    "referral": "社区配合社区卫生服务站，为老年人和其他高风险人群提供联系上级医院等服务；病情危急请直接拨打120。",
+}
+_SERVICE_SOURCE = "民发〔2023〕5号 第三条"
+
+
+def service_statement(intent: str, title: str) -> str:
+    statement = _SERVICE_STATEMENTS.get(intent)
+    if statement is None:
+        return f"社区可以帮您办理{title or '这项服务'}。"
+    return policy_answer(statement, _SERVICE_SOURCE)
+
+
+_OFFER_WHAT = {"antigen": "要抗原", "medicine": "要社区帮您买药", "referral": "要社区帮您联系医院"}
+
+
+def offer_request(intent: str = "") -> str:
+    return f"{_OFFER_WHAT.get(intent, '需要')}的话回复“1”，我帮您登记。"
+
+
+def about_the_bot(office_phone: str) -> str:
+    return (
+        "我是社区的自动回复助手，能帮您申请抗原、登记买药、联系医院，解答防疫政策。"
+        f"想找工作人员请回复“转人工”，或拨打社区电话 {office_phone}。"
+    )
+
+
+def not_helped(office_phone: str) -> str:
+    """After two replies in a row that did not help: a person, in so many words."""
+    return f"需要的话回复“转人工”，社区工作人员会在这里回复您；也可以直接拨打社区电话 {office_phone}。"
+
+
+def stuck(office_phone: str, flow_title: str | None) -> str:
+    """Instead of the same reply a fourth time running."""
+    text = f"看来我没能帮上您，抱歉。{not_helped(office_phone)}"
+    return f"{text}\n{flow_title}不办了请回复“取消”。" if flow_title else text
+
+
+def regional(region: str, answer: str) -> str:
+    """A province's own rule, told to a resident whose community is not in it."""
+    return f"{region}的做法是：{answer}"

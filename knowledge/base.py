@@ -31,6 +31,9 @@ MAX_SUGGESTIONS = 3
 # changes nothing on the dev, own and out-of-domain sets (bench/policy_eval.md, tenth pass).
 OLD_RULE_THRESHOLD = 0.75
 NATIONWIDE = "全国"
+# With no region set, a sure nationwide entry is answered unless a province's own entry scores this
+# much higher: a province's rule only where it is clearly the one asked about.
+NATIONAL_MARGIN = 0.1
 STALE_CHECK_SECONDS = 1.0
 log = logging.getLogger(__name__)
 _REGION_SUFFIX = re.compile(r"(省|市|自治区|特别行政区)$")
@@ -48,6 +51,11 @@ class FaqView:
     # and ``replaced_by`` is the id of the entry in force that did.
     superseded_note: str | None = None
     replaced_by: int | None = None
+    region: str = "全国"  # its region key (NATIONWIDE for every region)
+
+    def foreign_to(self, region: str | None) -> bool:
+        """A province's own rule told to a resident of no region or another one: named as that province's."""
+        return self.region != NATIONWIDE and self.region != region_key(region)
 
     @property
     def superseded(self) -> bool:
@@ -130,7 +138,8 @@ def _document(faq_id: int, row: FaqEntry) -> Document:
 
 def _view(faq_id: int, row: FaqEntry, replaced_by: int | None = None) -> FaqView:
     note = row.superseded_note if replaced_by is not None else None
-    return FaqView(faq_id, row.question, row.answer, row.source, superseded_note=note, replaced_by=replaced_by)
+    region = region_key(row.region) or NATIONWIDE
+    return FaqView(faq_id, row.question, row.answer, row.source, note, replaced_by, region)
 
 
 Signature = tuple[int, datetime | None, int | None, date]
@@ -204,13 +213,24 @@ class KnowledgeBase:
         rule ("封控区的菜谁帮忙买") gets that old entry, marked superseded, with its replacement as the
         one choice: the bot says it is no longer in force, never serves it as current.
 
-        ``region`` is the resident's community region: entries of other regions are not served;
-        empty serves every region.
+        ``region`` is the resident's community region: entries of other regions are not served.
+        Empty (not set): the region the text names, if one; else a sure nationwide entry first, and
+        only then every region's (the bot names a province's rule as that province's).
         """
         self.refresh_if_stale()
         snapshot = self._snapshot
+        if not region_key(region):
+            region = self._named_region(snapshot, text)
         index = snapshot.current.for_region(region)
         hits = [hit for hit in index.search(text, k=MAX_SUGGESTIONS) if hit.id in snapshot.entries]
+        if not region_key(region) and hits and snapshot.regions.get(hits[0].id) != NATIONWIDE:
+            # No region: a sure nationwide entry first, unless a province's own rule is clearly the
+            # question's (the bot then names the province: "辽宁的做法是…").
+            national = snapshot.current.by_region.get(NATIONWIDE)
+            found = national.search(text, k=1) if national is not None else []
+            sure = bool(found) and found[0].score >= ANSWER_THRESHOLD and found[0].id in snapshot.entries
+            if sure and hits[0].score - found[0].score < NATIONAL_MARGIN:
+                return Lookup(snapshot.entries[found[0].id], [], found[0].score)
         if hits and hits[0].score >= ANSWER_THRESHOLD:
             return Lookup(snapshot.entries[hits[0].id], [], hits[0].score)
         old = self._superseded(snapshot, text, region)
@@ -223,6 +243,12 @@ class KnowledgeBase:
         if is_likely([hit.score for hit in hits]):
             return Lookup(suggestions[0], suggestions[1:], best.score, tentative=True)
         return Lookup(None, suggestions, best.score)
+
+    @staticmethod
+    def _named_region(snapshot: _Snapshot, text: str) -> str | None:
+        """The one region with entries of its own that the text names ("辽宁那边…"), if any."""
+        named = {key for key in snapshot.current.by_region if key != NATIONWIDE and key in text}
+        return named.pop() if len(named) == 1 else None
 
     @staticmethod
     def _superseded(snapshot: _Snapshot, text: str, region: str | None) -> Lookup | None:

@@ -116,7 +116,7 @@ def test_serve_starts_on_embedded_defaults_and_answers_healthz(tmp_path: Path) -
 def test_chat_reads_piped_lines_through_the_pipeline(
     cli_env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(sys, "stdin", io.StringIO("社区有抗原发吗\n同意\nquit\n我要退烧药\n"))
+    monkeypatch.setattr(sys, "stdin", io.StringIO("社区有抗原发吗\n1\n同意\nquit\n我要退烧药\n"))
     assert cli.main(["chat"]) == 0
     out = capsys.readouterr().out
     assert "回复“同意”继续" in out and "几口人" in out

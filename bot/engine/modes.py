@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+import lexicon
 from bot import policy, texts
 from bot.engine import commands
 from bot.engine.alarm_check import AlarmCheckMode
@@ -18,8 +19,8 @@ from bot.engine.consult import ConsultMode
 from bot.engine.emergency import EmergencyMode, FollowUpMode
 from bot.engine.flow_step import FlowStepMode
 from bot.engine.message import Message
-from bot.engine.starting import route_of, start_menu_item, start_routed
-from bot.intents import Intent
+from bot.engine.starting import accept_offer, route_of, start_menu_item, start_routed
+from bot.intents import Intent, negation_in_question
 from bot.messages import Reply
 from bot.turn import Turn
 
@@ -45,8 +46,13 @@ class CommandMode:
     name = "command"
 
     def handles(self, turn: Turn, message: Message) -> Reply | None:
+        if negation_in_question(message.text):
+            return None  # "唔使登记咩" asks; it cancels nothing
         command = commands.find(message.text)
-        return command(turn) if command is not None else None
+        if command is None:
+            return None
+        turn.state.offer = None  # the offer was for the message right after it
+        return command(turn)
 
 
 class CancelByNumberMode:
@@ -59,14 +65,24 @@ class CancelByNumberMode:
         return cancel_by_number(turn, number) if number is not None else None
 
 
+# "1", "好", "可以" … take the offer to start a request made after an answer (as they give consent).
+_YES = lexicon.words("answers.consent_yes")
+
+
 class ChoicesMode:
-    """A number picking one of the knowledge base's offered questions; the offer lasts one message."""
+    """A number picking one of the knowledge base's offered questions, or taking the offered request.
+
+    Either offer lasts one message.
+    """
 
     name = "choices"
 
     def handles(self, turn: Turn, message: Message) -> Reply | None:
         choices, turn.state.choices = turn.state.choices, []
+        offered, turn.state.offer = turn.state.offer, None
         text = message.text
+        if offered and text.lower() in _YES:
+            return accept_offer(turn, offered)
         if choices and text.isdigit() and 1 <= int(text) <= len(choices):
             return policy.choose(turn, choices[int(text) - 1])
         return None

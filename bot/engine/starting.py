@@ -9,7 +9,7 @@ from bot.engine.message import Message
 from bot.engine.runner import runner
 from bot.flows import flow_for
 from bot.flows.tickets import open_tickets, status
-from bot.intents import MENU_INTENTS, Intent, is_greeting
+from bot.intents import MENU_INTENTS, Intent, about_bot, is_greeting
 from bot.messages import Reply
 from bot.routing import Route, route
 from bot.turn import Turn
@@ -40,17 +40,61 @@ def start(turn: Turn, intent: str, text: str = "") -> Reply:
         return Reply("请直接说出您想了解的政策问题，如“老人打疫苗有绿色通道吗”。", intent=Intent.POLICY)
     if text and is_greeting(text):
         return Reply(texts.greeting_back(), intent=None)
+    if text and about_bot(text):
+        return Reply(texts.about_the_bot(turn.office_phone), intent=None)
     return Reply(texts.not_understood(turn.office_phone), intent=Intent.UNKNOWN)
 
 
 def start_routed(turn: Turn, routed: Route, text: str) -> Reply:
-    """Begin what the sender asked for; a question about the service a request is for gets the rule first."""
+    """Begin what the sender asked for; a question about a service is answered first (:func:`answer_first`)."""
+    if routed.asked and turn.state.flow is None:
+        return answer_first(turn, routed)
     reply = start(turn, routed.intent, text)
     answer = routed.lookup.current if routed.lookup is not None else None
     if answer is not None and reply.text:
-        reply.text = f"{texts.policy_answer(answer.answer, answer.source)}\n\n{reply.text}"
+        # Mid-request ("1" answers the pending question): the rule, then the request asked about.
+        reply.text = f"{texts.policy_answer(policy.told(turn, answer), answer.source)}\n\n{reply.text}"
         reply.faq_id = answer.id
     return reply
+
+
+# The knowledge base's question saying what the community does for each service (民发〔2023〕5号 第三条).
+_OVERVIEW: dict[str, str] = {
+    Intent.ANTIGEN: "社区能提供抗原检测吗？",
+    Intent.MEDICINE: "社区能提供哪些药品？怎么领退烧药？",
+    Intent.REFERRAL: "社区能帮忙联系上级医院吗？",
+}
+
+
+def answer_first(turn: Turn, routed: Route) -> Reply:
+    """A question about a service: the base's sure answer, else what the community does for it; then the offer.
+
+    The reply is a policy answer (``faq_id`` when an entry was used); "1" next starts the request
+    (:class:`bot.engine.modes.ChoicesMode`). Never a bare consent form in reply to a question.
+    """
+    lookup = routed.lookup
+    entry = lookup.current if lookup is not None else None
+    if entry is None and lookup is not None and turn.knowledge is not None and routed.intent in _OVERVIEW:
+        # What the community does for the service, in the documents' words, where the base found it close.
+        overview = turn.knowledge.lookup(_OVERVIEW[routed.intent], region=turn.community.region).current
+        close = [lookup.answer, *lookup.suggestions] if lookup.answer is None or lookup.tentative else []
+        entry = overview if overview is not None and overview in close else None
+    flow = flow_for(routed.intent)
+    if entry is not None:
+        lead = texts.policy_answer(policy.told(turn, entry), entry.source)
+    else:
+        lead = texts.service_statement(routed.intent, flow.title if flow is not None else "")
+    if flow is None or flow.audience is not turn.audience:
+        return Reply(lead, intent=Intent.POLICY, faq_id=entry.id if entry else None)
+    turn.state.offer = routed.intent
+    return Reply(
+        f"{lead}\n{texts.offer_request(routed.intent)}", intent=Intent.POLICY, faq_id=entry.id if entry else None
+    )
+
+
+def accept_offer(turn: Turn, offered: str) -> Reply:
+    """The resident took the offer made after an answer: the request starts (consent first, as always)."""
+    return start(turn, offered)
 
 
 def start_menu_item(turn: Turn, number: str, prefix: str = "") -> Reply:

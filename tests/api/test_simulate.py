@@ -49,10 +49,11 @@ def test_an_antigen_request_through_the_simulator_is_stored_as_a_simulated_ticke
 ) -> None:
     replies = [
         _say(client, admin_headers, text)
-        for text in ("社区有抗原发吗", "同意", "4个", "2", "2", "8栋1单元302", "王阿姨 138 1234 5678", "1")
+        for text in ("社区有抗原发吗", "1", "同意", "4个", "2", "2", "8栋1单元302", "王阿姨 138 1234 5678", "1")
     ]
-    assert "同意" in replies[0]["reply"]
-    assert replies[0]["intent"] == "antigen"
+    assert replies[0]["intent"] == "policy" and "回复“1”" in replies[0]["reply"]  # answered, then offered
+    assert "同意" in replies[1]["reply"]
+    assert replies[1]["intent"] == "antigen"
     last = replies[-1]
     assert last["ticket_id"] is not None and "单号" in last["reply"]
     with Session(engine) as session:

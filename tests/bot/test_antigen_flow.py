@@ -18,7 +18,7 @@ from tests.conftest import OFFICE_PHONE, FrozenClock
 
 
 def _new_request(resident_chat: Chat) -> str:
-    resident_chat.say("社区有抗原发吗")
+    resident_chat.say("家里要抗原")
     resident_chat.say("同意")
     resident_chat.say("4个")
     resident_chat.say("4")
@@ -32,7 +32,7 @@ def test_a_new_resident_gets_antigen_in_at_most_8_messages(
     chat: Callable[..., Chat], db: Callable[[], Session]
 ) -> None:
     me = chat()
-    first = me.say("社区有抗原发吗")
+    first = me.say("家里要抗原")
     assert "同意" in first and OFFICE_PHONE in first  # consent before any personal data
     me.say("同意")
     me.say("4个")

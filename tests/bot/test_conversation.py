@@ -20,7 +20,7 @@ def test_a_policy_question_is_answered_by_the_knowledge_base_not_a_flow(chat: Ca
 
 
 def test_a_request_starts_its_flow(chat: Callable[..., Chat]) -> None:
-    for openid, text in (("oA", "社区有抗原发吗"), ("oB", "我要退烧药"), ("oC", "帮我妈登记一下药")):
+    for openid, text in (("oA", "家里要抗原"), ("oB", "我要退烧药"), ("oC", "帮我妈登记一下药")):
         assert "同意" in chat(openid).say(text)
 
 

@@ -45,7 +45,7 @@ def committee(engine: Engine, settings: Settings, clock: FrozenClock) -> None:
 
 
 def _antigen(me: Chat) -> str:
-    for text in ("社区有抗原发吗", "同意", "3", "2", "1", "8栋1单元302", "张阿姨 13812345678"):
+    for text in ("社区有抗原发吗", "1", "同意", "3", "2", "1", "8栋1单元302", "张阿姨 13812345678"):
         me.say(text)
     return me.say("1")
 

@@ -28,7 +28,7 @@ def _key(db: Callable[[], Session], faq_id: int | None) -> str | None:
         ("我们楼归哪个网格员管", Intent.HUMAN, {"contact-grid-worker", "grid-responsibility"}),
         ("社工站能帮啥忙", Intent.HUMAN, {"cq2022-social-work-station"}),
         ("楼栋长是干啥的", Intent.HUMAN, {"grid-responsibility"}),
-        ("赶场还开不开", Intent.UNKNOWN, {"cq-gatherings-markets-shows"}),
+        ("赶场还开不开", Intent.POLICY, {"cq-gatherings-markets-shows"}),  # A不A reads as a question now
         ("阳了在屋头有人管没", Intent.STATUS, {"cq-home-treatment-follow-up", "infected-at-home-national"}),
     ],
 )
@@ -54,8 +54,8 @@ def test_a_sure_answer_about_a_service_says_how_to_ask_for_it(chat: Callable[...
     me = chat(transport="simulate")
     reply = me.say("布洛芬怎么吃")
     assert me.last["intent"] == "policy" and me.last["faq_id"] is not None
-    assert reply.rstrip().endswith("请回复“买药”。")
-    assert "回复“买药”" not in chat("oOther", transport="simulate").say("老人打疫苗有绿色通道吗")
+    assert reply.rstrip().endswith("要社区帮您买药的话回复“1”，我帮您登记。")
+    assert "回复“1”" not in chat("oOther", transport="simulate").say("老人打疫苗有绿色通道吗")
     # Someone whose test was positive is not offered kits.
     positive = chat("oPositive", transport="simulate")
     assert "要抗原" not in positive.say("抗原阳性了怎么办") and positive.last["faq_id"] is not None
@@ -77,26 +77,47 @@ def test_someone_waiting_for_a_request_is_asked_about_it(chat: Callable[..., Cha
     assert me.last["intent"] == "status" and "正在办理" in reply
 
 
-@pytest.mark.parametrize("text", ["社区有抗原发吗", "社区还有抗原发吗", "屋头老人的降压药吃完了 社区能帮忙弄药不"])
-def test_a_service_asked_about_as_a_question_still_starts_its_flow(text: str, chat: Callable[..., Chat]) -> None:
-    """docs/CONVERSATIONS.md: 社区有抗原发吗 is a request, however much it sounds like a question."""
+@pytest.mark.parametrize("text", ["家里要抗原", "我妈的降压药吃完了", "能不能帮我买点退烧药"])
+def test_a_need_starts_its_request(text: str, chat: Callable[..., Chat]) -> None:
     me = chat(transport="simulate")
     assert "同意" in me.say(text)
-    assert me.last["intent"] in ("antigen", "medicine")
+    assert me.last["intent"] in ("antigen", "medicine") and me.last["faq_id"] is None
 
 
-def test_the_rule_comes_before_the_request_when_the_base_is_sure(
+@pytest.mark.parametrize("text", ["社区有抗原发吗", "社区还有抗原发吗", "社区可以送药吗", "能不能联系医院"])
+def test_a_question_about_a_service_is_answered_first_and_offered_second(
+    text: str, chat: Callable[..., Chat], db: Callable[[], Session]
+) -> None:
+    """Issue #14, decision 3: never a bare consent form in reply to a question."""
+    me = chat(transport="simulate")
+    reply = me.say(text)
+    assert me.last["intent"] == "policy" and "同意" not in reply, reply
+    assert reply.rstrip().endswith("回复“1”，我帮您登记。") and "依据" in reply
+    assert tickets_of(db(), me.openid) == []
+    assert "同意" in me.say("1")  # the offer taken: the request starts, consent first
+    assert me.last["intent"] in ("antigen", "medicine", "referral")
+
+
+def test_the_rule_comes_before_the_offer_when_the_base_is_sure(
     chat: Callable[..., Chat], db: Callable[[], Session]
 ) -> None:
     me = chat(transport="simulate")
     reply = me.say("社区有抗原发吗")
-    assert me.last["intent"] == "antigen" and _key(db, me.last["faq_id"]) == "antigen-from-community"
-    rule, request = reply.split("\n\n", 1)
-    assert "依据" in rule and "同意" in request and "同意" not in rule
+    assert me.last["intent"] == "policy" and _key(db, me.last["faq_id"]) == "antigen-from-community"
+    assert reply.rstrip().endswith("要抗原的话回复“1”，我帮您登记。")
+    assert "同意" in me.say("1") and me.last["intent"] == "antigen"
     assert "几口人" in me.say("同意")  # the request goes on as before
     # Asked for outright, the request starts at once, with no rule before it.
     other = chat("oOther", transport="simulate")
     assert "依据" not in other.say("我要抗原") and other.last["faq_id"] is None
+
+
+def test_the_offer_lasts_one_message(chat: Callable[..., Chat]) -> None:
+    me = chat(transport="simulate")
+    me.say("社区可以送药吗")
+    me.say("老人打疫苗有绿色通道吗")
+    me.say("1")
+    assert me.last["intent"] != "medicine"  # "1" is the menu's again
 
 
 @pytest.mark.parametrize("text", ["新年快乐", "早上好呀", "蓝色的大象飞过去了"])

@@ -60,10 +60,10 @@ def test_a_service_question_about_an_old_rule_is_told_it_and_how_to_ask_now(chat
     assert "同意" in me.say("买药")  # and the request is one word away
 
 
-def test_a_service_question_about_today_still_starts_the_request(chat: Callable[..., Chat]) -> None:
+def test_a_service_question_about_today_gets_todays_answer_and_the_offer(chat: Callable[..., Chat]) -> None:
     me = chat(transport="simulate")
     reply = me.say("社区有抗原发吗")
-    assert me.last["intent"] == "antigen" and "以前的规定" not in reply and "同意" in reply
+    assert me.last["intent"] == "policy" and "以前的规定" not in reply and "回复“1”" in reply
 
 
 def test_a_question_about_the_current_rule_gets_the_current_answer(chat: Callable[..., Chat], engine: Engine) -> None:
