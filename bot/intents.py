@@ -199,6 +199,11 @@ def asks_about_service(text: str) -> bool:
     return bool(_QUESTION.search(norm)) and not _NEED.search(norm)
 
 
+def off_topic(text: str) -> bool:
+    """An everyday matter beside the epidemic services (报修, 快递, 驾照 …): only a staff entry answers it."""
+    return bool(_OFF_TOPIC.search(normalize_for_intent(text)))
+
+
 def about_old_rules(text: str) -> bool:
     """Whether the message names the measures of 2020–2022 or the past: it may ask about an old rule."""
     return bool(_OLD_RULES.search(normalize_for_intent(text)))
@@ -216,7 +221,7 @@ def may_be_policy(text: str, intent: str) -> bool:
     norm = normalize_for_intent(text)
     if intent == Intent.UNKNOWN:
         chinese = re.findall(r"[\u4e00-\u9fff]", norm)
-        talk = _SMALL_TALK.search(norm) or _GREETING.search(norm) or _ABOUT_BOT.search(norm) or _OFF_TOPIC.search(norm)
+        talk = _SMALL_TALK.search(norm) or _GREETING.search(norm) or _ABOUT_BOT.search(norm)
         return len(chinese) >= 4 and not talk
     if intent == Intent.HUMAN:
         return not _HUMAN_ASK.search(norm)

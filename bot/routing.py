@@ -19,7 +19,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from bot.intents import SERVICES, Intent, about_old_rules, asks_about_service, detect, may_be_policy, named_service
+from bot.intents import (
+    SERVICES,
+    Intent,
+    about_old_rules,
+    asks_about_service,
+    detect,
+    may_be_policy,
+    named_service,
+    off_topic,
+)
 
 if TYPE_CHECKING:
     from knowledge.base import KnowledgeBase, Lookup
@@ -36,6 +45,11 @@ class Route:
     request: str | None = None
     # A question about the service of ``intent`` ("可以送药吗"): answered first, the request offered.
     asked: bool = False
+
+
+# How sure the base must be to answer an everyday matter (0.63–0.73 for the built-in look-alikes of
+# 楼道灯坏了找谁 or 社区食堂几点开饭; a staff entry asked in its own words scores above 0.9).
+OFF_TOPIC_SCORE = 0.85
 
 
 def route(
@@ -71,6 +85,10 @@ def route(
     if intent == Intent.HUMAN:
         # A person can answer it too: only a sure answer is better than handing over.
         taken = lookup.answer is not None and not lookup.tentative
+    elif off_topic(text):
+        # An everyday matter (快递柜, 报修) shares words with the epidemic content by chance: only an
+        # entry written for it (asked in nearly its words) answers, never a look-alike or choices.
+        taken = lookup.answer is not None and not lookup.tentative and (lookup.best_score or 0) >= OFF_TOPIC_SCORE
     else:
         # Unknown, or a status question from someone with nothing open: the rules have nothing to
         # give, so even the base's choices are better.

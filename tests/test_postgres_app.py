@@ -37,7 +37,7 @@ def test_two_instances_share_conversations_and_handle_each_message_once(postgres
         with Session(engine) as session:
             assert len(session.exec(select(Ticket).where(Ticket.openid == openid)).all()) == 1
             keys = session.exec(select(InboundMessage.dedup_key).where(InboundMessage.openid == openid)).all()
-        assert len(keys) == 8 and len(set(keys)) == 8
+        assert len(keys) == 9 and len(set(keys)) == 9
         health = first.get("/healthz").json()
         assert health["status"] == "ok"
         assert int(health["checks"]["knowledge"].split()[0]) >= 60  # loaded once into PostgreSQL, served by both

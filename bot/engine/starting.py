@@ -9,7 +9,7 @@ from bot.engine.message import Message
 from bot.engine.runner import runner
 from bot.flows import flow_for
 from bot.flows.tickets import open_tickets, status
-from bot.intents import MENU_INTENTS, Intent, about_bot, is_greeting
+from bot.intents import MENU_INTENTS, Intent, about_bot, is_greeting, off_topic
 from bot.messages import Reply
 from bot.routing import Route, route
 from bot.turn import Turn
@@ -42,6 +42,9 @@ def start(turn: Turn, intent: str, text: str = "") -> Reply:
         return Reply(texts.greeting_back(), intent=None)
     if text and about_bot(text):
         return Reply(texts.about_the_bot(turn.office_phone), intent=None)
+    if text and off_topic(text) and turn.knowledge is not None:
+        # Staff see it among the unanswered questions and may write an entry for it ("写答案").
+        turn.knowledge.log_unanswered(session=turn.session, text=text, openid=turn.inbound.openid, best=None)
     return Reply(texts.not_understood(turn.office_phone), intent=Intent.UNKNOWN)
 
 

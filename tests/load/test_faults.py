@@ -104,11 +104,11 @@ def test_two_instances_with_redis_one_reply_and_one_ticket_for_retries_and_a_sha
     pg_settings: Settings, redis_url: str, redis_prefix: str
 ) -> None:
     settings = pg_settings.model_copy(
-        update={"redis_url": redis_url, "redis_prefix": redis_prefix, "rate_limit_per_minute": 12}
+        update={"redis_url": redis_url, "redis_prefix": redis_prefix, "rate_limit_per_minute": 13}
     )
     with TestClient(create_app(settings)) as first, TestClient(create_app(settings)) as second:
         instances, openid = [first, second], "oTwoRedis"
-        for i, said in enumerate(("社区有抗原发吗", "同意", "3", "2", "1", "8栋1单元302", "王阿姨 13812345678")):
+        for i, said in enumerate(("社区有抗原发吗", "1", "同意", "3", "2", "1", "8栋1单元302", "王阿姨 13812345678")):
             reply = reply_fields(post(instances[i % 2], text_xml(openid, said)))["Content"]
         assert "请确认" in reply
         confirm = text_xml(openid, "1", msg_id=990011)
@@ -118,7 +118,7 @@ def test_two_instances_with_redis_one_reply_and_one_ticket_for_retries_and_a_sha
         assert len(contents) == 1 and "单号" in contents.pop()
         with Session(first.app.state.engine) as session:  # type: ignore[attr-defined]
             assert len(session.exec(select(Ticket).where(Ticket.openid == openid)).all()) == 1
-        # 8 messages so far, counted once each across both instances: 4 more are allowed, then one notice.
+        # 9 messages so far, counted once each across both instances: 4 more are allowed, then one notice.
         more = [post(instances[i % 2], text_xml(openid, f"谢谢{i}")) for i in range(6)]
         assert all(answer.text != "success" for answer in more[:4])
         assert "太快" in reply_fields(more[4])["Content"] and more[5].text == "success"

@@ -59,7 +59,7 @@ def test_two_workers_serve_one_conversation(empty_postgres_url: str, tmp_path: P
         assert len(children) >= 2  # the two workers (uvicorn may add a resource tracker)
         replies = []
         with httpx.Client(base_url=base, timeout=10) as http:
-            for said in ("社区有抗原发吗", "同意", "3", "2", "1"):
+            for said in ("我要申请抗原", "同意", "3", "2", "1"):
                 response = http.post("/wechat", params=signed_query(), content=text_xml("oWorkers", said).encode())
                 assert response.status_code == 200
                 replies.append(response.text)
