@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 DEFAULT = ROOT / "bench" / "data" / "conversations_blind.yaml"
 MAX_TURNS = 24
+OFFER = "回复“1”，我帮您登记"
 # The flow's step name → the persona's topic for it.
 TOPICS = {
     "consent": "consent",
@@ -172,6 +173,15 @@ def converse(resident: Resident, c: dict[str, Any]) -> int | None:
     answers = c.get("answers") or {}
     for _ in range(MAX_TURNS):
         current = resident.state()
+        if (
+            current.flow is None
+            and ticket_id is None
+            and OFFER in (outcome.transcript[-1] if outcome.transcript else "")
+        ):
+            # A question answered first, the request offered ("需要的话回复“1”，我帮您登记"): this
+            # persona came for the request, so it takes the offer.
+            ticket_id = resident.send("1").ticket_id or ticket_id
+            continue
         if current.flow is None:
             break
         topic = TOPICS.get(current.step or "", current.step or "")
