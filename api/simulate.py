@@ -34,7 +34,7 @@ def simulate(body: SimulateIn, pipeline: PipelineDep, settings: SettingsDep, use
     if not settings.simulator_enabled:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "the simulator is disabled (HOTLINE_SIMULATOR_ENABLED)")
     inbound = Inbound(
-        openid=body.openid,
+        sender=body.openid,
         kind=InboundKind.TEXT,
         created_at=utcnow(),
         msg_id=f"sim-{time.time_ns()}-{next(_sequence)}",

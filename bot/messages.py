@@ -29,9 +29,13 @@ class EventType(StrEnum):
 
 @dataclass(frozen=True)
 class Inbound:
-    """One resident message or event, whatever channel it came through."""
+    """One message or event from a sender on a channel; the engine knows nothing else of the channel.
 
-    openid: str
+    ``sender`` is the channel's own id of the person (on WeChat the openid, which residents, tickets
+    and the public API go on calling ``openid``).
+    """
+
+    sender: str
     kind: InboundKind
     created_at: datetime
     msg_id: str | None = None
@@ -40,13 +44,19 @@ class Inbound:
     event_key: str | None = None
     extra: dict[str, str] = field(default_factory=dict)  # label, url, title, latitude, longitude
     simulated: bool = False
+    channel: str = "wechat"
 
     @property
     def dedup_key(self) -> str:
         """MsgId with the sender (MsgId collisions have been reported); sender+time for events."""
         if self.msg_id:
-            return f"m:{self.openid}:{self.msg_id}"
-        return f"e:{self.openid}:{int(self.created_at.timestamp())}:{self.event or self.kind}"
+            return f"m:{self._who}:{self.msg_id}"
+        return f"e:{self._who}:{int(self.created_at.timestamp())}:{self.event or self.kind}"
+
+    @property
+    def _who(self) -> str:
+        # WeChat's keys keep their first form (stored rows of retries still match); other channels are named.
+        return self.sender if self.channel == "wechat" else f"{self.channel}:{self.sender}"
 
 
 @dataclass

@@ -160,10 +160,10 @@ class Pipeline:
         """One polite reply to a resident flooding the account; the rest of the window is acknowledged."""
         if self.limiter is None or inbound.kind is InboundKind.EVENT or inbound.simulated:
             return None
-        verdict = self.limiter.hit(inbound.openid)
+        verdict = self.limiter.hit(inbound.sender)
         if verdict.allowed:
             return None
-        log.warning("rate limited", extra={"openid": mask_openid(inbound.openid)})
+        log.warning("rate limited", extra={"openid": mask_openid(inbound.sender)})
         text = texts.rate_limited(self.settings.office_phone) if verdict.first_refusal else None
         return Reply(text, intent=RATE_LIMITED)
 
@@ -180,7 +180,7 @@ class Pipeline:
         """Store the message before handling it; False when it is a retry of one already stored."""
         values = {
             "dedup_key": inbound.dedup_key,
-            "openid": inbound.openid,
+            "openid": inbound.sender,
             "kind": str(inbound.kind),
             "event": inbound.event,
             "content": inbound.text or inbound.event_key or "",
@@ -233,7 +233,7 @@ class Pipeline:
                         raise
             raise AssertionError("unreachable")
         except Exception:
-            log.exception("handling failed", extra={"msg_key": key, "openid": mask_openid(inbound.openid)})
+            log.exception("handling failed", extra={"msg_key": key, "openid": mask_openid(inbound.sender)})
             reply = Reply(texts.apology(self.settings.office_phone))
             with Session(self.engine) as session:
                 self._finish(session, key, reply, InboundStatus.FAILED)
@@ -241,10 +241,10 @@ class Pipeline:
             return reply
 
     def _turn(self, session: Session, inbound: Inbound) -> Reply:
-        resident = resident_service.get_or_create(session=session, openid=inbound.openid)
+        resident = resident_service.get_or_create(session=session, openid=inbound.sender)
         community = resident_service.community_of(session=session, resident=resident, settings=self.settings)
         store = DatabaseStateStore(session)
-        state = store.load(inbound.openid)
+        state = store.load(inbound.sender)
         turn = Turn(
             session=session,
             inbound=inbound,
@@ -280,7 +280,7 @@ class Pipeline:
 def inbound_of(row: InboundMessage) -> Inbound:
     """The inbound a stored row was made from (its dedup key is the row's)."""
     return Inbound(
-        openid=row.openid,
+        sender=row.openid,
         kind=InboundKind(row.kind) if row.kind in set(InboundKind) else InboundKind.UNKNOWN,
         created_at=row.received_at,
         text=None if row.event else row.content or None,

@@ -45,6 +45,7 @@ class Spool:
         moved = 0
         for path in sorted(self.folder.glob("*.json")):
             data = json.loads(path.read_text(encoding="utf-8"))
+            data["sender"] = data.pop("openid", None) or data["sender"]  # kept before the field was renamed
             data["kind"] = InboundKind(data["kind"])
             data["created_at"] = datetime.fromisoformat(data["created_at"])
             accept(Inbound(**data))  # raises while the database is still away: the file stays

@@ -43,4 +43,4 @@ class Turn:
     @cached_property
     def audience(self) -> Audience:
         """Resident or bound committee member; looked up only when a turn needs to know."""
-        return audience_of(session=self.session, openid=self.inbound.openid)
+        return audience_of(session=self.session, openid=self.inbound.sender)

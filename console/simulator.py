@@ -58,7 +58,7 @@ def say(
     openid = _openid(viewer.user.username)
     pipeline.process(
         Inbound(
-            openid=openid,
+            sender=openid,
             kind=InboundKind.TEXT,
             created_at=utcnow(),
             msg_id=f"console-{time.time_ns()}-{next(_sequence)}",

@@ -70,7 +70,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
         if text in {"quit", "exit"}:
             break
         inbound = Inbound(
-            openid=args.openid,
+            sender=args.openid,
             kind=InboundKind.TEXT,
             created_at=utcnow(),
             msg_id=f"chat-{utcnow().timestamp()}-{sequence}",

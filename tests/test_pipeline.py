@@ -22,7 +22,7 @@ from tests.conftest import OFFICE_PHONE
 
 def _text(text: str, msg_id: str, openid: str = "oResident1") -> Inbound:
     return Inbound(
-        openid=openid, kind=InboundKind.TEXT, created_at=datetime(2026, 1, 22, 9, tzinfo=UTC), msg_id=msg_id, text=text
+        sender=openid, kind=InboundKind.TEXT, created_at=datetime(2026, 1, 22, 9, tzinfo=UTC), msg_id=msg_id, text=text
     )
 
 
@@ -111,7 +111,7 @@ def test_messages_left_unanswered_by_a_crash_are_answered_late(
 
 def test_delivery_reports_are_acknowledged_without_being_stored(pipeline: Pipeline, engine: Engine) -> None:
     report = Inbound(
-        openid="oMember",
+        sender="oMember",
         kind=InboundKind.EVENT,
         created_at=datetime(2026, 1, 22, tzinfo=UTC),
         event="templatesendjobfinish",
@@ -140,7 +140,7 @@ def test_a_menu_click_left_by_a_crash_is_answered_as_the_click_it_was(
     pipeline: Pipeline, engine: Engine, clock: object
 ) -> None:
     click = Inbound(
-        openid="oClick", kind=InboundKind.EVENT, created_at=datetime(2026, 1, 22, tzinfo=UTC), event="click",
+        sender="oClick", kind=InboundKind.EVENT, created_at=datetime(2026, 1, 22, tzinfo=UTC), event="click",
         event_key="MENU_ANTIGEN",
     )  # fmt: skip
     with Session(engine) as session:

@@ -20,5 +20,5 @@ class BindMode:
         found = BIND.match(message.text.replace(" ", ""))
         if found is None:
             return None
-        result = binding.bind_wechat(session=turn.session, code=found.group(1), openid=turn.inbound.openid)
+        result = binding.bind_wechat(session=turn.session, code=found.group(1), openid=turn.inbound.sender)
         return Reply(result.text, intent=None)

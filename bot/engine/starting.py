@@ -44,7 +44,7 @@ def start(turn: Turn, intent: str, text: str = "") -> Reply:
         return Reply(texts.about_the_bot(turn.office_phone), intent=None)
     if text and off_topic(text) and turn.knowledge is not None:
         # Staff see it among the unanswered questions and may write an entry for it ("写答案").
-        turn.knowledge.log_unanswered(session=turn.session, text=text, openid=turn.inbound.openid, best=None)
+        turn.knowledge.log_unanswered(session=turn.session, text=text, openid=turn.inbound.sender, best=None)
     return Reply(texts.not_understood(turn.office_phone), intent=Intent.UNKNOWN)
 
 

@@ -172,7 +172,7 @@ def to_inbound(message: BaseMessage) -> Inbound:
         text = _field(fields, "Recognition") or None  # WeChat's speech recognition, when switched on
     extra = {ours: value for theirs, ours in _EXTRA.items() if (value := _field(fields, theirs))}
     return Inbound(
-        openid=_field(fields, "FromUserName"),
+        sender=_field(fields, "FromUserName"),
         kind=kind,
         created_at=datetime.fromtimestamp(int(_field(fields, "CreateTime")), UTC),
         # Kept as the digits WeChat sent: it is only ever compared, never computed with.

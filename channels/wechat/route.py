@@ -151,6 +151,6 @@ def _deliver_late(pipeline: Pipeline, inbound: Inbound, done: Future[Reply]) -> 
         return
     if reply.text and pipeline.late_sink is not None:
         try:
-            pipeline.late_sink(inbound.openid, reply.text)
+            pipeline.late_sink(inbound.sender, reply.text)
         except Exception:
-            log.exception("late reply could not be queued", extra={"openid": mask_openid(inbound.openid)})
+            log.exception("late reply could not be queued", extra={"openid": mask_openid(inbound.sender)})

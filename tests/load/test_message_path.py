@@ -138,7 +138,7 @@ def test_the_backlog_thread_answers_what_was_kept_without_a_request(settings: Se
 
 
 def _inbound(openid: str, text: str, msg_id: str) -> Inbound:
-    return Inbound(openid=openid, kind=InboundKind.TEXT, created_at=utcnow(), msg_id=msg_id, text=text)
+    return Inbound(sender=openid, kind=InboundKind.TEXT, created_at=utcnow(), msg_id=msg_id, text=text)
 
 
 def test_a_message_still_waiting_for_a_thread_at_the_budget_is_stored_for_the_backlog(
@@ -153,7 +153,7 @@ def test_a_message_still_waiting_for_a_thread_at_the_budget_is_stored_for_the_ba
         real_dispatch = pipeline_module.dispatch
 
         def slow(turn: Turn) -> Reply:
-            if turn.inbound.openid == "oSlow":
+            if turn.inbound.sender == "oSlow":
                 started.set()
                 release.wait(5)
             return real_dispatch(turn)
