@@ -66,3 +66,24 @@ def test_the_dockerfile_copies_every_product_package() -> None:
     dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
     missing = [package for package in PRODUCT_PACKAGES if f"COPY {package} {package}" not in dockerfile]
     assert missing == []
+
+
+def test_every_data_file_of_a_product_package_is_installed() -> None:
+    """`pip install .` (the README's first command) ships only the files package-data names: templates,
+    console assets, lexicon and content files must all be among them."""
+    import fnmatch
+    import tomllib
+
+    patterns = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"][
+        "package-data"
+    ]["*"]
+    left_out = [
+        str(path.relative_to(ROOT))
+        for package in PRODUCT_PACKAGES
+        for path in (ROOT / package).rglob("*")
+        if path.is_file()
+        and path.suffix not in {".py", ".pyc"}
+        and "__pycache__" not in path.parts
+        and not any(fnmatch.fnmatch(path.name, pattern) for pattern in patterns)
+    ]
+    assert left_out == []
