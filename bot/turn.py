@@ -27,6 +27,8 @@ class Turn:
     resident: Resident
     state: State
     knowledge: KnowledgeBase | None
+    # This message names a red flag that is not happening now (bot/alarm.py): tickets it opens are not urgent.
+    red_flag_not_now: bool = False
 
     @property
     def office_phone(self) -> str:

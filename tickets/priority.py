@@ -50,7 +50,9 @@ def assess(*, type: str, details: dict[str, Any]) -> Priority:
       - ``pregnant``, ``infant``, ``chronic``, ``dialysis``, ``disabled`` (bool) → high;
       - ``conditions`` (list of str, e.g. ["孕妇", "透析", "慢阻肺"]), ``symptoms``, ``message``:
         key-group words → high, a red flag of triage's (呼吸困难, 嘴唇发紫 …) → urgent;
-      - ``spo2`` (blood oxygen, %) below 93 → urgent; ``red_flags`` (non-empty) → urgent.
+      - ``spo2`` (blood oxygen, %) below 93 → urgent; ``red_flags`` (non-empty) → urgent;
+      - ``red_flag_not_now`` (bool): the words name a red flag that is not happening now (the past, a
+        story, someone already in hospital: bot/alarm.py), so they make the request high, not urgent.
     The ticket type ``emergency`` is always urgent.
     """
     if type == TicketType.EMERGENCY or details.get("red_flags"):
@@ -59,10 +61,11 @@ def assess(*, type: str, details: dict[str, Any]) -> Priority:
     if spo2 is not None and 0 < spo2 < SPO2_THRESHOLD:
         return Priority.URGENT
     texts = list(_texts(details))
-    if any(word in text for text in texts for word in URGENT_WORDS):
-        return Priority.URGENT
-    if any(flag.search(text) for text in texts for flag in RED_FLAGS):
-        return Priority.URGENT
+    named = any(word in text for text in texts for word in URGENT_WORDS) or any(
+        flag.search(text) for text in texts for flag in RED_FLAGS
+    )
+    if named:
+        return Priority.HIGH if details.get("red_flag_not_now") else Priority.URGENT
     age = _age(details.get("age"))
     if age is not None and age >= ELDERLY_AGE and details.get("lives_alone"):
         return Priority.HIGH

@@ -22,6 +22,7 @@ def converse(turn: Turn, text: str) -> Reply:
     message = Message(cleaned, triage(cleaned))
     mentioned = alarm_check.mentioned_only(turn, message)
     if mentioned is not None:
+        turn.red_flag_not_now = True
         mode, reply = _first(turn, mentioned)
         reply = alarm_check.with_check(turn, cleaned, reply, Intent.UNKNOWN)
     else:

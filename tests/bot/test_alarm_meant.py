@@ -56,3 +56,13 @@ def test_a_red_flag_happening_now_still_alarms_at_once(chat: Callable[..., Chat]
     reply = me.say("我爸去年中风过，今天早上起来又嘴歪了，说话不清楚")
     assert "请立即拨打 120" in reply and "紧急单号" in reply
     assert len(_urgent(db(), "oNow")) == 1
+
+
+def test_a_request_beside_a_red_flag_only_mentioned_is_not_urgent(
+    chat: Callable[..., Chat], db: Callable[[], Session]
+) -> None:
+    me = chat("oAunt")
+    reply = me.say("我舅舅胸痛住院了，在成都的医院治着呢，他家里没人，能不能请网格员帮忙看看房子")
+    assert reply.startswith("如果现在就有人这样")
+    tickets = tickets_of(db(), "oAunt")
+    assert tickets and all(t.type != TicketType.EMERGENCY and t.priority != "urgent" for t in tickets)

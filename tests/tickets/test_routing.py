@@ -161,3 +161,12 @@ def test_a_given_priority_is_a_floor_and_the_deadline_follows_it(
 def test_buildings_are_stored_normalised(grid_map: Engine) -> None:
     with Session(grid_map) as session:
         assert sorted(b.name for b in session.exec(select(Building))) == ["3栋", "8栋", "9栋"]
+
+
+def test_red_flag_words_not_happening_now_make_a_request_high_not_urgent() -> None:
+    from tickets import priority
+
+    said = {"message": "舅舅胸痛住院了，在外地治着，想请网格员看看他的房子"}
+    assert priority.assess(type="consult", details=said) == "urgent"
+    assert priority.assess(type="consult", details={**said, "red_flag_not_now": True}) == "high"
+    assert priority.assess(type="emergency", details={**said, "red_flag_not_now": True}) == "urgent"
