@@ -10,6 +10,7 @@ from starlette.responses import RedirectResponse, Response
 
 from console.deps import OverseerDep, SessionDep, SettingsDep, Viewer, ViewerDep, client_address, render
 from console.web import ConsoleRoute
+from core.settings import Settings
 from core.timeutil import local, utcnow
 from residents import audit
 from residents.audit import AuditAction
@@ -77,6 +78,15 @@ def _day(value: str, zone: str) -> date:
         return local(utcnow(), zone).date()
 
 
+def _daily(
+    session: SessionDep, viewer: Viewer, settings: Settings, day: str, community: str
+) -> tuple[reports.DailyReport, str]:
+    """The daily report the page and the CSV show, and the name of its scope."""
+    ids, scope_name = _report_scope(session, viewer, community)
+    zone = settings.timezone
+    return reports.daily(session=session, community_ids=ids, day=_day(day, zone), zone=zone), scope_name
+
+
 @router.get("/report")
 def daily_report(
     request: Request,
@@ -86,8 +96,7 @@ def daily_report(
     day: str = "",
     community: str = "",
 ) -> Response:
-    ids, scope_name = _report_scope(session, viewer, community)
-    report = reports.daily(session=session, community_ids=ids, day=_day(day, settings.timezone), zone=settings.timezone)
+    report, scope_name = _daily(session, viewer, settings, day, community)
     communities = (
         list(session.exec(select(Community).order_by(col(Community.id)))) if viewer.community_id is None else []
     )
@@ -104,8 +113,7 @@ def daily_report_csv(
     day: str = "",
     community: str = "",
 ) -> Response:
-    ids, scope_name = _report_scope(session, viewer, community)
-    report = reports.daily(session=session, community_ids=ids, day=_day(day, settings.timezone), zone=settings.timezone)
+    report, scope_name = _daily(session, viewer, settings, day, community)
     audit.record(
         session=session,
         actor=viewer.user.username,
