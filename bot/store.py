@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Protocol
 
-from sqlalchemy import insert, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -14,6 +14,10 @@ from bot.state import State
 from core.timeutil import utcnow
 
 _TABLE = Conversation.__table__  # type: ignore[attr-defined]
+# Built once and run with parameters (building them per turn cost more than running them).
+_READ = select(_TABLE).where(_TABLE.c.openid == bindparam("key_openid"))
+_CREATE = insert(_TABLE)
+_WRITE = update(_TABLE).where(_TABLE.c.openid == bindparam("key_openid"), _TABLE.c.version == bindparam("key_version"))
 
 
 class StaleState(Exception):
@@ -33,15 +37,16 @@ class DatabaseStateStore:
         self.session = session
 
     def load(self, openid: str) -> State:
-        row = self.session.get(Conversation, openid, populate_existing=True)
+        # A Core row: its JSON is decoded afresh, so the state owns its dicts without a copy.
+        row = self.session.connection().execute(_READ, {"key_openid": openid}).first()
         if row is None:
             return State(openid=openid)
         return State(
             openid=openid,
             flow=row.flow,
             step=row.step,
-            slots=copy.deepcopy(row.slots),
-            context=copy.deepcopy(row.context),
+            slots=row.slots or {},
+            context=row.context or {},
             updated_at=row.updated_at,
             version=row.version,
         )
@@ -61,13 +66,11 @@ class DatabaseStateStore:
         connection = self.session.connection()
         if state.version == 0:
             try:
-                connection.execute(insert(_TABLE).values(openid=state.openid, **values))
+                connection.execute(_CREATE, {"openid": state.openid, **values})
             except IntegrityError as error:
                 raise StaleState(state.openid) from error
             return
-        result = connection.execute(
-            update(_TABLE).where(_TABLE.c.openid == state.openid, _TABLE.c.version == state.version).values(**values)
-        )
+        result = connection.execute(_WRITE, {"key_openid": state.openid, "key_version": state.version, **values})
         if result.rowcount != 1:
             raise StaleState(state.openid)
 
