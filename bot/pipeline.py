@@ -244,7 +244,8 @@ class Pipeline:
             return reply
 
     def _turn(self, session: Session, inbound: Inbound) -> Reply:
-        resident = resident_service.get_or_create(session=session, openid=inbound.sender)
+        seen_at = None if inbound.kind is InboundKind.EVENT else utcnow()  # opens the customer-service window
+        resident = resident_service.get_or_create(session=session, openid=inbound.sender, seen_at=seen_at)
         community = resident_service.community_of(session=session, resident=resident, settings=self.settings)
         store = DatabaseStateStore(session)
         state = store.load(inbound.sender)
@@ -258,9 +259,6 @@ class Pipeline:
             knowledge=self.knowledge,
         )
         reply = dispatch(turn)
-        if inbound.kind is not InboundKind.EVENT:
-            resident.last_message_at = utcnow()
-            session.add(resident)
         store.save(state)
         return reply
 
