@@ -245,8 +245,9 @@ class Pipeline:
 
     def _turn(self, session: Session, inbound: Inbound) -> Reply:
         seen_at = None if inbound.kind is InboundKind.EVENT else utcnow()  # opens the customer-service window
-        resident = resident_service.get_or_create(session=session, openid=inbound.sender, seen_at=seen_at)
-        community = resident_service.community_of(session=session, resident=resident, settings=self.settings)
+        community = resident_service.arrived(
+            session=session, openid=inbound.sender, seen_at=seen_at, settings=self.settings
+        )
         store = DatabaseStateStore(session)
         state = store.load(inbound.sender)
         turn = Turn(
@@ -254,7 +255,6 @@ class Pipeline:
             inbound=inbound,
             settings=self.settings,
             community=community,
-            resident=resident,
             state=state,
             knowledge=self.knowledge,
         )

@@ -12,7 +12,9 @@ from bot.audience import Audience, audience_of
 from bot.messages import Inbound
 from bot.state import State
 from core.settings import Settings
-from residents.models import Community, Resident
+from residents import service as resident_service
+from residents.models import Resident
+from residents.service import Place
 
 if TYPE_CHECKING:
     from knowledge.base import KnowledgeBase
@@ -23,8 +25,7 @@ class Turn:
     session: Session
     inbound: Inbound
     settings: Settings
-    community: Community
-    resident: Resident
+    community: Place
     state: State
     knowledge: KnowledgeBase | None
     # This message names a red flag that is not happening now (bot/alarm.py): tickets it opens are not urgent.
@@ -41,6 +42,11 @@ class Turn:
     @property
     def simulated(self) -> bool:
         return self.inbound.simulated
+
+    @cached_property
+    def resident(self) -> Resident:
+        """The resident who wrote, loaded only when a turn needs more than the sender's openid."""
+        return resident_service.get_or_create(session=self.session, openid=self.inbound.sender)
 
     @cached_property
     def audience(self) -> Audience:

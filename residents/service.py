@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, insert, update
-from sqlalchemy.orm import make_transient_to_detached
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy import bindparam, func, insert, update
+from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, select
 
 from core.settings import Settings
@@ -16,12 +16,54 @@ from residents.models import Community, ConsentRecord, Resident
 
 _BUILDING = re.compile(r"(\d+)\s*(?:栋|幢|号楼|楼|座|单元楼)")
 
-# Every message finds its resident and community: these are built once and run with parameters.
+# Every message notes its resident and reads the community: these statements are built once and run
+# with parameters, and they are Core statements (the ORM's unit of work cost more than the writes).
 _RESIDENTS = Resident.__table__  # type: ignore[attr-defined]
+_COMMUNITIES = Community.__table__  # type: ignore[attr-defined]
 _BY_OPENID = select(Resident).where(col(Resident.openid) == bindparam("key_openid"))
+_EXISTS = select(_RESIDENTS.c.id).where(_RESIDENTS.c.openid == bindparam("key_openid"))
 _CREATE = insert(_RESIDENTS)
-_SEEN = update(_RESIDENTS).where(_RESIDENTS.c.id == bindparam("key_id"))
+_SEEN = update(_RESIDENTS).where(_RESIDENTS.c.openid == bindparam("key_openid"))
 _FIRST_COMMUNITY = select(Community).order_by(col(Community.id)).limit(1)
+# The resident's community, else the first one (a resident is placed once their address is known).
+_COMMUNITY_OF = select(
+    _COMMUNITIES.c.id,
+    _COMMUNITIES.c.name,
+    _COMMUNITIES.c.region,
+    _COMMUNITIES.c.office_phone,
+    _COMMUNITIES.c.emergency_phone,
+    _COMMUNITIES.c.antigen_allowance,
+).where(
+    _COMMUNITIES.c.id
+    == func.coalesce(
+        select(_RESIDENTS.c.community_id).where(_RESIDENTS.c.openid == bindparam("key_openid")).scalar_subquery(),
+        select(func.min(_COMMUNITIES.c.id)).scalar_subquery(),
+    )
+)
+
+
+@dataclass(frozen=True)
+class Place:
+    """What a turn reads of a resident's community (the row itself is staff's to change)."""
+
+    id: int
+    name: str
+    region: str
+    office_phone: str
+    emergency_phone: str
+    antigen_allowance: int
+
+    @classmethod
+    def of(cls, community: Community) -> Place:
+        assert community.id is not None
+        return cls(
+            community.id,
+            community.name,
+            community.region,
+            community.office_phone,
+            community.emergency_phone,
+            community.antigen_allowance,
+        )
 
 
 def default_community(*, session: Session, settings: Settings) -> Community:
@@ -40,34 +82,34 @@ def default_community(*, session: Session, settings: Settings) -> Community:
     return community
 
 
-def get_or_create(*, session: Session, openid: str, seen_at: datetime | None = None) -> Resident:
-    """The resident behind an openid, created on first contact (no personal data yet).
+def _create(connection: Connection, openid: str, seen_at: datetime | None) -> int:
+    """Store a new resident (no personal data yet); a race with another message of the same
+    resident raises IntegrityError, which makes the caller run its turn again."""
+    now = utcnow()
+    values = {column.key: None for column in _RESIDENTS.columns if column.key != "id"}
+    values.update(openid=openid, subscribed=True, last_message_at=seen_at, created_at=now, updated_at=now)
+    return int(connection.execute(_CREATE, values).inserted_primary_key[0])
 
-    ``seen_at``: when the resident last wrote (the message being handled), kept as ``last_message_at``.
-    """
-    resident = session.exec(_BY_OPENID, params={"key_openid": openid}).first()
+
+def arrived(*, session: Session, openid: str, seen_at: datetime | None, settings: Settings) -> Place:
+    """A message from ``openid``: its resident stored (created on first contact), ``seen_at`` kept as
+    the time they last wrote (None for an event), and the community that serves them."""
     connection = session.connection()
+    noted = seen_at is not None and connection.execute(_SEEN, {"key_openid": openid, "last_message_at": seen_at}).rowcount
+    if not noted and connection.execute(_EXISTS, {"key_openid": openid}).first() is None:
+        _create(connection, openid, seen_at)
+    row = connection.execute(_COMMUNITY_OF, {"key_openid": openid}).first()
+    if row is None:  # the resident's community is gone, or there is none yet
+        return Place.of(default_community(session=session, settings=settings))
+    return Place(*row)
+
+
+def get_or_create(*, session: Session, openid: str) -> Resident:
+    """The resident behind an openid, created on first contact (no personal data yet)."""
+    resident = session.exec(_BY_OPENID, params={"key_openid": openid}).first()
     if resident is None:
-        resident = Resident(openid=openid, last_message_at=seen_at)
-        # A Core insert, then the object joins the session as stored: the ORM's flush of one new row
-        # cost more than the rest of a first message's turn. A race with another message of the same
-        # resident raises IntegrityError here, as the flush did.
-        values = {column.key: getattr(resident, column.key) for column in _RESIDENTS.columns if column.key != "id"}
-        resident.id = connection.execute(_CREATE, values).inserted_primary_key[0]
-        make_transient_to_detached(resident)
-        session.add(resident)
-    elif seen_at is not None:
-        connection.execute(_SEEN, {"key_id": resident.id, "last_message_at": seen_at})
-        set_committed_value(resident, "last_message_at", seen_at)
+        resident = session.get_one(Resident, _create(session.connection(), openid, None))
     return resident
-
-
-def community_of(*, session: Session, resident: Resident, settings: Settings) -> Community:
-    if resident.community_id is not None:
-        community = session.get(Community, resident.community_id)
-        if community is not None:
-            return community
-    return default_community(session=session, settings=settings)
 
 
 def record_consent(*, session: Session, resident: Resident, granted: bool, purpose: str) -> None:
