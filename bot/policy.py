@@ -48,11 +48,11 @@ def answer(
     if lookup.suggestions:
         # Answered only with numbered choices: logged for staff like an unanswered question.
         turn.knowledge.log_unanswered(
-            session=turn.session, text=text, openid=turn.resident.openid, best=lookup.best_score
+            session=turn.session, text=text, openid=turn.inbound.sender, best=lookup.best_score
         )
         turn.state.choices = [entry.id for entry in lookup.suggestions]
         return Reply(texts.suggestions([entry.question for entry in lookup.suggestions]), intent=Intent.POLICY)
-    turn.knowledge.log_unanswered(session=turn.session, text=text, openid=turn.resident.openid, best=lookup.best_score)
+    turn.knowledge.log_unanswered(session=turn.session, text=text, openid=turn.inbound.sender, best=lookup.best_score)
     return Reply(texts.unknown(turn.office_phone), intent=Intent.UNKNOWN)
 
 

@@ -95,9 +95,11 @@ def arrived(*, session: Session, openid: str, seen_at: datetime | None, settings
     """A message from ``openid``: its resident stored (created on first contact), ``seen_at`` kept as
     the time they last wrote (None for an event), and the community that serves them."""
     connection = session.connection()
-    noted = seen_at is not None and connection.execute(_SEEN, {"key_openid": openid, "last_message_at": seen_at}).rowcount
-    if not noted and connection.execute(_EXISTS, {"key_openid": openid}).first() is None:
-        _create(connection, openid, seen_at)
+    if seen_at is not None:
+        if connection.execute(_SEEN, {"key_openid": openid, "last_message_at": seen_at}).rowcount == 0:
+            _create(connection, openid, seen_at)  # nothing to update: first contact
+    elif connection.execute(_EXISTS, {"key_openid": openid}).first() is None:
+        _create(connection, openid, None)
     row = connection.execute(_COMMUNITY_OF, {"key_openid": openid}).first()
     if row is None:  # the resident's community is gone, or there is none yet
         return Place.of(default_community(session=session, settings=settings))

@@ -131,7 +131,7 @@ def has_question(turn: Turn, ticket: Ticket) -> bool:
 
 
 def open_tickets(turn: Turn) -> list[Ticket]:
-    return ticket_service.open_for(session=turn.session, openid=turn.resident.openid)
+    return ticket_service.open_for(session=turn.session, openid=turn.inbound.sender)
 
 
 def describe(turn: Turn, ticket: Ticket) -> str:
