@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import socket
 import sys
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 from channels.wechat import menu
 from core.settings import SettingsError, get_settings
@@ -36,13 +38,34 @@ def cmd_serve(args: argparse.Namespace) -> int:
         if settings.is_sqlite:
             print("warning: several workers share SQLite's one writer; use PostgreSQL (README, Deployment)", flush=True)
         prepare_database(settings).dispose()  # migrate and seed once, not once per worker at the same time
-        uvicorn.run(
-            "hotline.app:worker_app", factory=True, host=args.host, port=args.port, log_config=None,
-            workers=args.workers, access_log=False,
-        )  # fmt: skip
+        _serve_workers(args.host, args.port, args.workers)
         return 0
     uvicorn.run(create_app(settings), host=args.host, port=args.port, log_config=None, access_log=False)
     return 0
+
+
+def listening_socket(config: Any) -> socket.socket:
+    """The socket the workers of ``config`` (a ``uvicorn.Config``) share, Nagle's algorithm off on its connections.
+
+    uvicorn opens it with protocol 0, and asyncio turns Nagle's algorithm off only on connections whose
+    protocol is TCP: each reply, written in two pieces, then waited some 40 ms for the client's delayed
+    ACK. The same descriptor opened again reports its protocol, and the workers inherit it.
+    """
+    listening = socket.socket(fileno=config.bind_socket().detach())
+    listening.set_inheritable(True)
+    return listening
+
+
+def _serve_workers(host: str, port: int, workers: int) -> None:
+    """``workers`` processes of ``hotline.app:worker_app`` on one listening socket (uvicorn's supervisor)."""
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    config = uvicorn.Config(
+        "hotline.app:worker_app", factory=True, host=host, port=port, log_config=None, workers=workers,
+        access_log=False,
+    )  # fmt: skip
+    Multiprocess(config, sockets=[listening_socket(config)]).run()
 
 
 def _typed_lines(prompt: str) -> Iterator[str]:

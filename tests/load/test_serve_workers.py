@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import subprocess
@@ -10,8 +11,9 @@ import time
 from pathlib import Path
 
 import httpx
+import uvicorn
 
-from hotline.cli import build_parser
+from hotline.cli import build_parser, listening_socket
 from tests.api.wechat_helpers import signed_query, text_xml
 from tests.conftest import TEST_TOKEN
 
@@ -21,6 +23,33 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_serve_takes_a_number_of_workers() -> None:
     assert build_parser().parse_args(["serve", "--workers", "3"]).workers == 3
     assert build_parser().parse_args(["serve"]).workers == 1
+
+
+def _nodelay_of_a_connection(listening: socket.socket) -> int:
+    """TCP_NODELAY as asyncio leaves it on a connection accepted from ``listening`` (as a worker serves it)."""
+    seen: list[int] = []
+
+    async def run() -> None:
+        async def handle(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            seen.append(writer.get_extra_info("socket").getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+            writer.close()
+
+        server = await asyncio.start_server(handle, sock=listening)
+        _reader, writer = await asyncio.open_connection(*listening.getsockname())
+        await _reader.read()
+        writer.close()
+        server.close()
+
+    asyncio.run(run())
+    return seen[0]
+
+
+def test_the_workers_connections_send_replies_at_once() -> None:
+    # A reply written in two pieces must not wait for the client's delayed ACK (40 ms a message).
+    config = uvicorn.Config("hotline.app:worker_app", host="127.0.0.1", port=0, workers=2)
+    assert _nodelay_of_a_connection(listening_socket(config)) == 1
+    # uvicorn's own socket, for contrast: asyncio leaves Nagle's algorithm on there.
+    assert _nodelay_of_a_connection(config.bind_socket()) == 0
 
 
 def _free_port() -> int:
