@@ -277,6 +277,7 @@ class Pipeline:
             },
         )
 
+
 def inbound_of(row: InboundMessage) -> Inbound:
     """The inbound a stored row was made from (its dedup key is the row's)."""
     return Inbound(

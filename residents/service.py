@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
+import sqlalchemy
 from sqlalchemy import bindparam, func, insert, update
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, select
@@ -26,7 +28,7 @@ _CREATE = insert(_RESIDENTS)
 _SEEN = update(_RESIDENTS).where(_RESIDENTS.c.openid == bindparam("key_openid"))
 _FIRST_COMMUNITY = select(Community).order_by(col(Community.id)).limit(1)
 # The resident's community, else the first one (a resident is placed once their address is known).
-_COMMUNITY_OF = select(
+_COMMUNITY_OF = sqlalchemy.select(
     _COMMUNITIES.c.id,
     _COMMUNITIES.c.name,
     _COMMUNITIES.c.region,
@@ -86,9 +88,11 @@ def _create(connection: Connection, openid: str, seen_at: datetime | None) -> in
     """Store a new resident (no personal data yet); a race with another message of the same
     resident raises IntegrityError, which makes the caller run its turn again."""
     now = utcnow()
-    values = {column.key: None for column in _RESIDENTS.columns if column.key != "id"}
+    values: dict[str, Any] = {column.key: None for column in _RESIDENTS.columns if column.key != "id"}
     values.update(openid=openid, subscribed=True, last_message_at=seen_at, created_at=now, updated_at=now)
-    return int(connection.execute(_CREATE, values).inserted_primary_key[0])
+    key = connection.execute(_CREATE, values).inserted_primary_key
+    assert key is not None
+    return int(key[0])
 
 
 def arrived(*, session: Session, openid: str, seen_at: datetime | None, settings: Settings) -> Place:
