@@ -14,16 +14,16 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
-from sqlalchemy import bindparam, insert, update
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, select
 
-from bot import texts
+from bot import inbox, texts
 from bot.dispatcher import dispatch
 from bot.messages import Inbound, InboundKind, Reply
 from bot.models import InboundMessage, InboundStatus
@@ -49,10 +49,6 @@ RETRY_POLL_SECONDS = 0.05
 TURN_ATTEMPTS = 3
 FINISHED = (InboundStatus.HANDLED, InboundStatus.FAILED)
 RATE_LIMITED = "rate_limited"  # the intent stored for a message over the sender's limit (not handled)
-_INBOUND = InboundMessage.__table__  # type: ignore[attr-defined]
-# Built once and run with parameters: building a statement per message cost more than running it.
-_STORE = insert(_INBOUND)
-_ANSWER = update(_INBOUND).where(_INBOUND.c.dedup_key == bindparam("answered_key"))
 
 LateSink = Callable[[str, str], None]
 
@@ -100,16 +96,17 @@ class Pipeline:
             # Nothing was ever stored (the first attempt died before its claim): handle it here.
         try:
             self._prepare(inbound)
-            with write_lock(self.engine):  # claim and turn back to back: one wait in the queue, not two
-                if self._claim_or_keep(inbound):
+            # Claim and turn back to back on one connection: one wait in the queue, one checkout.
+            with write_lock(self.engine), self._connection(inbound) as connection:
+                if self._claim_or_keep(inbound, connection):
                     # Counted once stored, so WeChat's retries of one message never count as a flood.
                     limited = self._rate_limited(inbound)
                     if limited is not None:
-                        with Session(self.engine) as session:
-                            self._finish(session, key, limited, InboundStatus.HANDLED)
+                        with Session(bind=connection) as session:
+                            inbox.answer(session, key, limited, InboundStatus.HANDLED)
                             session.commit()
                         return limited
-                    return self._handle(inbound)
+                    return self._handle(inbound, connection=connection)
         except DatabaseAway:
             return Reply(texts.apology(self.settings.office_phone))
         finally:
@@ -139,20 +136,33 @@ class Pipeline:
         with write_lock(self.engine):
             return self._claim(inbound, status=InboundStatus.QUEUED)
 
-    def _claim_or_keep(self, inbound: Inbound) -> bool:
+    @contextmanager
+    def _connection(self, inbound: Inbound) -> Iterator[Connection]:
+        """A connection for the message's claim and turn; none to be had: the spool (DatabaseAway)."""
+        try:
+            connection = self.engine.connect()
+        except OperationalError as error:
+            self._keep(inbound, error)
+        with connection:
+            yield connection
+
+    def _claim_or_keep(self, inbound: Inbound, connection: Connection) -> bool:
         """``_claim``; with the database unreachable, the message goes to the spool (DatabaseAway)."""
         try:
-            return self._claim(inbound)
+            return self._claim(inbound, connection=connection)
         except OperationalError as error:
-            if self.spool is None:
-                raise
-            self.spool.put(inbound)
-            log.error("database unavailable; message kept on disk: %s", type(error.orig).__name__)
-            raise DatabaseAway from error
+            self._keep(inbound, error)
+
+    def _keep(self, inbound: Inbound, error: OperationalError) -> NoReturn:
+        if self.spool is None:
+            raise error
+        self.spool.put(inbound)
+        log.error("database unavailable; message kept on disk: %s", type(error.orig).__name__)
+        raise DatabaseAway from error
 
     def handle_stored(self, row: InboundMessage) -> Reply:
         """Run the turn of a message stored earlier (queued under load, or left by a crash)."""
-        inbound = inbound_of(row)
+        inbound = inbox.inbound_of(row)
         self._prepare(inbound)
         with write_lock(self.engine):
             return self._handle(inbound, dedup_key=row.dedup_key)
@@ -179,29 +189,14 @@ class Pipeline:
         except Exception:  # only a warm-up: the turn looks up again and handles its own errors
             log.debug("lookup warm-up failed", exc_info=True)
 
-    def _claim(self, inbound: Inbound, status: InboundStatus = InboundStatus.RECEIVED) -> bool:
-        """Store the message before handling it; False when it is a retry of one already stored."""
-        values = {
-            "dedup_key": inbound.dedup_key,
-            "openid": inbound.sender,
-            "kind": str(inbound.kind),
-            "event": inbound.event,
-            "content": inbound.text or inbound.event_key or "",
-            "simulated": inbound.simulated,
-            "status": str(status),
-            "received_at": utcnow(),
-        }
-        try:
-            with self.engine.begin() as connection:  # a Core insert: the ORM's unit of work is most of its cost
-                if connection.dialect.name == "postgresql":
-                    # No wait for this commit's WAL flush (the longest step of a message on PostgreSQL):
-                    # the turn's own commit flushes the WAL past it, and if the server crashes before
-                    # that, the turn fails too and the message is answered with an apology or retried.
-                    connection.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
-                connection.execute(_STORE, values)
-        except IntegrityError:
-            return False
-        return True
+    def _claim(
+        self, inbound: Inbound, status: InboundStatus = InboundStatus.RECEIVED, connection: Connection | None = None
+    ) -> bool:
+        """Store the message before handling it (committed at once); False for a retry of one already stored."""
+        if connection is None:
+            with self.engine.connect() as own:
+                return inbox.store(own, inbound, status)
+        return inbox.store(connection, inbound, status)
 
     def _reply_of_first(self, inbound: Inbound, wait_seconds: float) -> Reply | None:
         """The first attempt's reply; ``success`` if it is still running; None if it never stored the message."""
@@ -216,14 +211,14 @@ class Pipeline:
                 return Reply(None) if row is not None else None
             time.sleep(RETRY_POLL_SECONDS)
 
-    def _handle(self, inbound: Inbound, dedup_key: str | None = None) -> Reply:
+    def _handle(self, inbound: Inbound, dedup_key: str | None = None, connection: Connection | None = None) -> Reply:
         key = dedup_key or inbound.dedup_key
         try:
             for attempt in range(TURN_ATTEMPTS):
                 try:
-                    with Session(self.engine, expire_on_commit=False) as session:
+                    with Session(bind=connection or self.engine, expire_on_commit=False) as session:
                         reply = self._turn(session, inbound)
-                        self._finish(session, key, reply, InboundStatus.HANDLED)
+                        inbox.answer(session, key, reply, InboundStatus.HANDLED)
                         session.commit()
                     return reply
                 except (StaleState, OperationalError, IntegrityError) as error:
@@ -239,7 +234,7 @@ class Pipeline:
             log.exception("handling failed", extra={"msg_key": key, "openid": mask_openid(inbound.sender)})
             reply = Reply(texts.apology(self.settings.office_phone))
             with Session(self.engine) as session:
-                self._finish(session, key, reply, InboundStatus.FAILED)
+                inbox.answer(session, key, reply, InboundStatus.FAILED)
                 session.commit()
             return reply
 
@@ -261,31 +256,3 @@ class Pipeline:
         reply = dispatch(turn)
         store.save(state)
         return reply
-
-    @staticmethod
-    def _finish(session: Session, key: str, reply: Reply, status: InboundStatus) -> None:
-        session.connection().execute(
-            _ANSWER,
-            {
-                "answered_key": key,
-                "status": str(status),
-                "reply": reply.text,
-                "handled_at": utcnow(),
-                "intent": reply.intent,
-                "faq_id": reply.faq_id,
-                "ticket_id": reply.ticket_id,
-            },
-        )
-
-
-def inbound_of(row: InboundMessage) -> Inbound:
-    """The inbound a stored row was made from (its dedup key is the row's)."""
-    return Inbound(
-        sender=row.openid,
-        kind=InboundKind(row.kind) if row.kind in set(InboundKind) else InboundKind.UNKNOWN,
-        created_at=row.received_at,
-        text=None if row.event else row.content or None,
-        event=row.event,
-        event_key=row.content or None if row.event else None,
-        simulated=row.simulated,
-    )
